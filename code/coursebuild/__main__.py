@@ -1,0 +1,68 @@
+"""Command line of the build: ``python -m coursebuild <command>``.
+
+- ``site``: build the site into ``_site/`` with ``quarto render`` when Quarto is on PATH, else with the
+  offline engine; says which. ``--instructor`` builds everything into ``_site-instructor/`` (never publish it).
+- ``build``: always the offline engine (``--only FILE`` for one document, ``--no-cache`` to re-execute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from coursebuild.errors import BuildError
+
+
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    env = {"MLPC_BUILD": "instructor" if args.instructor else os.environ.get("MLPC_BUILD", "student")}
+    if args.today:
+        env["MLPC_TODAY"] = args.today
+    return env
+
+
+def _out(args: argparse.Namespace, root: Path) -> Path:
+    if args.out:
+        return Path(args.out)
+    return root / ("_site-instructor" if args.instructor else "_site")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursebuild", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("site", "build"):
+        p = sub.add_parser(name)
+        p.add_argument("--instructor", action="store_true", help="show every solution (output: _site-instructor/)")
+        p.add_argument("--today", help="pretend today is YYYY-MM-DD[THH:MM] (sets MLPC_TODAY)")
+        p.add_argument("--out", help="output folder")
+        p.add_argument("--root", default=".", help="project root (default: .)")
+        if name == "build":
+            p.add_argument("--only", nargs="+", help="render only these documents (no clean of the output)")
+            p.add_argument("--no-cache", action="store_true", help="re-execute every document")
+    args = parser.parse_args(argv)
+    root = Path(args.root).resolve()
+    env = _env(args)
+    out = _out(args, root)
+    try:
+        if args.command == "site" and shutil.which("quarto"):
+            print(f"render path: quarto ({shutil.which('quarto')}), {env['MLPC_BUILD']} build -> {out}", flush=True)
+            cmd = ["quarto", "render", "--output-dir", str(out)]
+            return subprocess.run(cmd, cwd=root, env=dict(os.environ, **env)).returncode
+        from coursebuild.site import build_site
+
+        if args.command == "site":
+            print(f"render path: offline engine (quarto is not on PATH), {env['MLPC_BUILD']} build -> {out}",
+                  flush=True)
+        build_site(root, out=out, env=env, only=getattr(args, "only", None),
+                   use_cache=not getattr(args, "no_cache", False))
+    except BuildError as exc:
+        print(f"\nBUILD FAILED\n{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+--[[
+course.lua: the schedule on every deck and exercise page (used by Quarto AND by the offline engine).
+
+The pre-render step (python -m coursebuild.prerender) writes _build/schedule-meta.json from
+data/schedule.yml. For a document whose metadata has `week: N` and `doc-kind: deck|handout|solution`,
+this filter sets the subtitle and the date from the schedule and adds the week's notice
+(cancelled / self-study) to the title and, in full, at the top of the content.
+]]
+
+local function read_file(path)
+  local fh = io.open(path, "r")
+  if not fh then return nil end
+  local text = fh:read("a")
+  fh:close()
+  return text
+end
+
+local function schedule_meta()
+  local candidates = {}
+  local project = os.getenv("QUARTO_PROJECT_DIR") or os.getenv("MLPC_PROJECT_DIR")
+  if project then table.insert(candidates, project .. "/_build/schedule-meta.json") end
+  if PANDOC_SCRIPT_FILE then
+    local dir = pandoc.path.directory(PANDOC_SCRIPT_FILE)
+    table.insert(candidates, pandoc.path.join({dir, "..", "..", "..", "_build", "schedule-meta.json"}))
+  end
+  table.insert(candidates, "_build/schedule-meta.json")
+  for _, path in ipairs(candidates) do
+    local text = read_file(path)
+    if text then return pandoc.json.decode(text, false) end
+  end
+  return nil
+end
+
+local function notice_span(notice)
+  return pandoc.Span(pandoc.Inlines(notice.label), {class = "notice notice-" .. notice.kind})
+end
+
+local function notice_block(notice)
+  local body = pandoc.Blocks({pandoc.Para(pandoc.Inlines(notice.message))})
+  return pandoc.Div(body, {class = "callout-important notice-callout", title = notice.label})
+end
+
+function Pandoc(doc)
+  local week = doc.meta.week and tonumber(pandoc.utils.stringify(doc.meta.week))
+  local kind = doc.meta["doc-kind"] and pandoc.utils.stringify(doc.meta["doc-kind"])
+  if not week or not kind then return nil end
+  local data = schedule_meta()
+  if not data then
+    error("course.lua: _build/schedule-meta.json is missing: run the pre-render step "
+      .. "(python -m coursebuild.prerender) before rendering week " .. week)
+  end
+  local info = data.weeks[tostring(week)]
+  if not info then
+    error("course.lua: week " .. week .. " is not in data/schedule.yml")
+  end
+  local session = (kind == "deck") and info.lecture or info.exercise
+  local what = ({deck = "Lecture", handout = "Exercise", solution = "Solution"})[kind] or kind
+  local subtitle = pandoc.Inlines(data.course.short .. " · Week " .. week .. " · " .. what)
+  local notices = {}
+  for _, n in ipairs(info.notices or {}) do
+    if kind == "deck" or n.session == "exercise" then table.insert(notices, n) end
+  end
+  for _, n in ipairs(notices) do
+    subtitle:insert(pandoc.Space())
+    subtitle:insert(notice_span(n))
+  end
+  doc.meta.subtitle = subtitle
+  doc.meta.date = pandoc.Inlines(session.date_text)
+  if #notices > 0 then
+    local blocks = pandoc.Blocks({})
+    if kind == "deck" then
+      blocks:insert(pandoc.Header(2, pandoc.Inlines("This week's notice"), {id = "this-weeks-notice"}))
+    end
+    for _, n in ipairs(notices) do blocks:insert(notice_block(n)) end
+    if kind == "deck" then
+      blocks:insert(pandoc.Div(pandoc.Blocks({pandoc.Para(pandoc.Inlines(
+        "The schedule (data/schedule.yml) puts this notice here; the schedule page shows it too."))}),
+        {class = "notes"}))
+    end
+    doc.blocks = blocks .. doc.blocks
+  end
+  return doc
+end

@@ -1,0 +1,113 @@
+"""The project's pre-render step, shared by both render paths.
+
+``_quarto.yml`` names it (``pre-render: python -m coursebuild.prerender``), so ``quarto render`` runs it
+before rendering (Quarto >= 1.5 re-reads the render list afterwards), and the offline engine runs the
+same command the same way. From ``data/schedule.yml`` and the clock it:
+
+1. validates the schedule (a broken file stops the build with file, field and fix);
+2. writes ``_build/schedule-meta.json`` (dates, notices, release state) for the schedule filter
+   (``coursebuild/filters/course.lua``);
+3. writes every week's handout to ``handouts/`` and, only when released (or in an instructor build),
+   its solution to ``solutions/``; any other file there is deleted, so an unreleased solution does
+   not exist as a source, a page, a link or a search entry in the student build;
+4. writes the calendar ``calendar/ml-pc.ics``.
+
+Both generated folders are in .gitignore: the exercise source in ``exercises/`` is the only one to edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from coursebuild.errors import BuildError
+from coursebuild.exercises import split_exercise
+
+GENERATED_DIRS = ("handouts", "solutions")
+CALENDAR = Path("calendar") / "ml-pc.ics"
+
+
+def schedule_meta(schedule, when, mode) -> dict:
+    """What the schedule filter and the pages need, as JSON."""
+    from mlpc import release
+
+    pos = release.position(schedule, when)
+    weeks = {}
+    for w in schedule.weeks:
+        weeks[str(w.number)] = {
+            "title": w.title,
+            "unit": w.unit,
+            "lecture": {"date_text": w.lecture.date_text, "date": w.lecture.date.isoformat()},
+            "exercise": {"date_text": w.exercise.date_text, "date": w.exercise.date.isoformat()},
+            "notices": [{"kind": n.kind, "holiday": n.holiday, "message": n.message, "session": n.session,
+                         "label": n.label} for n in w.notices],
+            "deck": w.deck,
+            "exercise_source": w.exercise_source,
+            "solution_visible": release.solution_visible(w, when, mode),
+            "release_at": w.release_at.isoformat() if w.exercise_source else None,
+        }
+    return {
+        "course": {"short": schedule.course["short"], "title": schedule.course["title"],
+                   "semester": schedule.course["semester"]},
+        "build": mode,
+        "phase": pos.phase,
+        "current_week": pos.current.number if pos.current else None,
+        "weeks": weeks,
+    }
+
+
+def run(root: Path) -> dict:
+    """Run the pre-render step in ``root``; returns a summary."""
+    from mlpc import release, schedule as sched
+
+    try:
+        schedule = sched.load(root / "data" / "schedule.yml")
+    except sched.ScheduleError as exc:
+        raise BuildError(f"{exc.field}: {exc.problem} — fix: {exc.fix}", exc.path) from None
+    mode = release.build_mode()
+    when = release.now(schedule)
+    build_dir = root / "_build"
+    build_dir.mkdir(exist_ok=True)
+    meta = schedule_meta(schedule, when, mode)
+    (build_dir / "schedule-meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+    wanted: dict[Path, str] = {}
+    for week in schedule.weeks:
+        if not week.exercise_source:
+            continue
+        split = split_exercise(root / week.exercise_source, week.number)
+        name = Path(week.exercise_source).name
+        wanted[root / "handouts" / name] = split.handout
+        if release.solution_visible(week, when, mode):
+            wanted[root / "solutions" / name] = split.solution
+    for folder in GENERATED_DIRS:
+        (root / folder).mkdir(exist_ok=True)
+        for path in (root / folder).glob("*.qmd"):
+            if path not in wanted:
+                path.unlink()
+    for path, text in wanted.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    (root / CALENDAR).parent.mkdir(exist_ok=True)
+    (root / CALENDAR).write_bytes(sched.to_ics(schedule))
+    released = [w.number for w in schedule.weeks if meta["weeks"][str(w.number)]["solution_visible"]]
+    summary = {"mode": mode, "now": when.isoformat(timespec="minutes"), "handouts": sum(
+        1 for p in wanted if p.parent.name == "handouts"), "solutions": released}
+    print(f"pre-render: {mode} build at {summary['now']}: {summary['handouts']} handouts, solutions of weeks "
+          f"{released or 'none'}", flush=True)
+    return summary
+
+
+def main() -> int:
+    root = Path(os.environ.get("QUARTO_PROJECT_DIR") or Path.cwd()).resolve()
+    try:
+        run(root)
+    except (BuildError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

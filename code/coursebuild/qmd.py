@@ -1,0 +1,313 @@
+"""Parse a ``.qmd`` source into front matter, Markdown and executable cells, and police the Quarto subset.
+
+The subset that both render paths (Quarto and this engine) support is defined here, once, and written
+down for people in ``docs/quarto-subset.md`` (a test keeps the two in step). Anything outside it fails
+with the file, the line and what to use instead, so that the two paths cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coursebuild.errors import BuildError
+
+#: Cell options (``#| key: value``) and the values each accepts (None: any string).
+CELL_OPTIONS: dict[str, tuple[Any, ...] | None] = {
+    "label": None,
+    "echo": (True, False),
+    "eval": (True, False),
+    "output": (True, False, "asis"),
+    "include": (True, False),
+    "warning": (True, False),
+    "fig-cap": None,
+    "fig-alt": None,
+}
+
+#: Classes allowed on fenced divs (``::: {.x}``), with what they do.
+DIV_CLASSES: dict[str, str] = {
+    "notes": "speaker notes of the slide (press S)",
+    "columns": "side-by-side columns on a slide",
+    "column": "one column (width=\"50%\")",
+    "incremental": "bullets appear one by one",
+    "nonincremental": "bullets all at once",
+    "fragment": "block appears on the next key press",
+    "callout-note": "note box",
+    "callout-tip": "tip box",
+    "callout-warning": "warning box",
+    "callout-important": "important box",
+    "callout-caution": "caution box",
+    "content-visible": "content kept only when a condition holds",
+    "content-hidden": "content dropped when a condition holds",
+    "r-stack": "stacked elements on one slide",
+    "smaller": "smaller text for one block",
+}
+
+#: Classes allowed on slide headings (``## Title {.x}``).
+HEADING_CLASSES: dict[str, str] = {
+    "smaller": "smaller text on a dense slide",
+    "scrollable": "slide scrolls instead of overflowing",
+    "center": "vertically centred slide",
+    "unnumbered": "heading without number",
+    "unlisted": "heading not in the table of contents",
+}
+
+#: Conditions of ``.content-visible`` / ``.content-hidden``.
+CONDITION_KEYS = ("when-format", "unless-format", "when-profile", "unless-profile", "when-meta", "unless-meta")
+
+#: Shortcodes: only include is supported (resolved before parsing, like Quarto does).
+SHORTCODES = ("include",)
+
+#: Classes used only in exercise sources, consumed by the pre-render step (never seen by Quarto).
+EXERCISE_CLASSES: dict[str, str] = {
+    "solution": "solution-only part of an exercise (removed from the handout)",
+    "handout": "handout-only part of an exercise (e.g. skeleton code; removed from the solution)",
+}
+
+FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
+DIV_OPEN_RE = re.compile(r"^(?P<colons>:{3,})\s*(?P<attrs>\{.*\}|[A-Za-z][\w-]*)\s*$")
+DIV_CLOSE_RE = re.compile(r"^:{3,}\s*$")
+HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*(?P<attrs>\{[^{}]*\})?\s*$")
+SHORTCODE_RE = re.compile(r"\{\{<\s*([\w-]+)(.*?)>\}\}")
+CROSSREF_RE = re.compile(r"(?<![\w@])@(fig|tbl|sec|eq|lst|thm)-[\w-]+")
+INLINE_CODE_RE = re.compile(r"`\{(python|r|julia|ojs)\}\s")
+ATTR_RE = re.compile(r"""(\.[\w-]+)|(#[\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+
+
+@dataclass
+class Cell:
+    """One executable ```` ```{python} ```` chunk."""
+
+    source: str
+    options: dict[str, Any]
+    line: int
+    index: int
+
+    @property
+    def label(self) -> str:
+        return str(self.options.get("label", f"cell-{self.index + 1}"))
+
+    def option(self, key: str, default: Any) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass
+class Markdown:
+    """A run of Markdown between cells (lines kept as written)."""
+
+    text: str
+    line: int
+
+
+@dataclass
+class Document:
+    """A parsed source: front matter, then Markdown and cells in order."""
+
+    path: Path
+    front_matter: dict[str, Any]
+    parts: list[Markdown | Cell] = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [p for p in self.parts if isinstance(p, Cell)]
+
+
+def parse_attributes(text: str) -> tuple[list[str], str | None, dict[str, str]]:
+    """Parse a Pandoc attribute block ``{#id .a .b key="v"}`` into (classes, id, attributes)."""
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    else:
+        return [inner], None, {}
+    classes: list[str] = []
+    ident: str | None = None
+    attrs: dict[str, str] = {}
+    for cls, hid, key, value in ATTR_RE.findall(inner):
+        if cls:
+            classes.append(cls[1:])
+        elif hid:
+            ident = hid[1:]
+        elif key:
+            attrs[key] = value.strip("\"'")
+    return classes, ident, attrs
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], list[str], int]:
+    """Split YAML front matter from the body; returns (metadata, body lines, line number of body start)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}, lines, 1
+    for end in range(1, len(lines)):
+        if lines[end].strip() in {"---", "..."}:
+            block = "\n".join(lines[1:end])
+            try:
+                meta = yaml.safe_load(block) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                raise BuildError(f"invalid YAML front matter: {exc}", path,
+                                 (mark.line + 2) if mark else 1) from exc
+            if not isinstance(meta, dict):
+                raise BuildError("front matter must be a YAML mapping", path, 1)
+            return meta, lines[end + 1:], end + 2
+    raise BuildError("front matter opened with '---' is never closed", path, 1)
+
+
+def expand_includes(lines: list[str], first_line: int, path: Path, depth: int = 0) -> list[tuple[str, Path, int]]:
+    """Resolve ``{{< include file >}}`` lines; each output line remembers its own file and line."""
+    if depth > 5:
+        raise BuildError("includes nested more than 5 deep (an include loop?)", path)
+    out: list[tuple[str, Path, int]] = []
+    for offset, line in enumerate(lines):
+        lineno = first_line + offset
+        match = re.fullmatch(r"\s*\{\{<\s*include\s+(\S+)\s*>\}\}\s*", line)
+        if match:
+            target = (path.parent / match.group(1)).resolve()
+            if not target.exists():
+                raise BuildError(f"included file {match.group(1)} does not exist", path, lineno)
+            inc_lines = target.read_text(encoding="utf-8").splitlines()
+            out.extend(expand_includes(inc_lines, 1, target, depth + 1))
+        else:
+            out.append((line, path, lineno))
+    return out
+
+
+def _check_markdown_line(line: str, path: Path, lineno: int, allow_exercise: bool) -> None:
+    """Reject Quarto syntax outside the supported subset on one Markdown line."""
+    for match in SHORTCODE_RE.finditer(line):
+        name = match.group(1)
+        if name not in SHORTCODES:
+            raise BuildError(f"shortcode '{{{{< {name} >}}}}' is outside the supported Quarto subset "
+                             f"(supported: {', '.join(SHORTCODES)}; see docs/quarto-subset.md)", path, lineno)
+    ref = CROSSREF_RE.search(line)
+    if ref:
+        raise BuildError(f"cross-reference '{ref.group(0)}' is outside the supported Quarto subset: "
+                         "refer to figures in words (see docs/quarto-subset.md)", path, lineno)
+    if INLINE_CODE_RE.search(line):
+        raise BuildError("inline code expressions (`{python} ...`) are outside the supported subset: "
+                         "use a cell with '#| output: asis'", path, lineno)
+    div = DIV_OPEN_RE.match(line)
+    if div:
+        classes, _, attrs = parse_attributes(div.group("attrs"))
+        allowed = dict(DIV_CLASSES)
+        if allow_exercise:
+            allowed.update(EXERCISE_CLASSES)
+        for cls in classes:
+            if cls not in allowed and not cls.startswith("callout-"):
+                hint = " (.solution/.handout only work in exercises/ sources)" if cls in EXERCISE_CLASSES else ""
+                raise BuildError(f"div class '.{cls}' is outside the supported Quarto subset{hint}; supported: "
+                                 + ", ".join("." + c for c in allowed) + " (see docs/quarto-subset.md)",
+                                 path, lineno)
+            if cls.startswith("callout-") and cls not in allowed:
+                raise BuildError(f"unknown callout '.{cls}'; use one of "
+                                 + ", ".join("." + c for c in allowed if c.startswith("callout-")), path, lineno)
+        if {"content-visible", "content-hidden"} & set(classes):
+            unknown = [k for k in attrs if k not in CONDITION_KEYS]
+            if unknown or not attrs:
+                raise BuildError("content-visible/content-hidden need one of "
+                                 + ", ".join(CONDITION_KEYS) + f" (got {', '.join(unknown) or 'none'})",
+                                 path, lineno)
+        return
+    heading = HEADING_RE.match(line)
+    if heading and heading.group("attrs"):
+        classes, _, _ = parse_attributes(heading.group("attrs"))
+        for cls in classes:
+            if cls not in HEADING_CLASSES:
+                raise BuildError(f"heading class '.{cls}' is outside the supported Quarto subset; supported: "
+                                 + ", ".join("." + c for c in HEADING_CLASSES), path, lineno)
+
+
+def parse_cell_options(lines: list[str], path: Path, first_line: int) -> tuple[dict[str, Any], list[str]]:
+    """Split leading ``#|`` option lines from a cell's code and validate the options."""
+    option_lines: list[str] = []
+    body_start = 0
+    for i, line in enumerate(lines):
+        if line.startswith("#|"):
+            option_lines.append(line[2:])
+            body_start = i + 1
+        else:
+            break
+    try:
+        options = yaml.safe_load("\n".join(option_lines)) or {} if option_lines else {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"cell options are not valid YAML: {exc}", path, first_line + 1) from exc
+    if not isinstance(options, dict):
+        raise BuildError("cell options must be 'key: value' lines after '#|'", path, first_line + 1)
+    for offset, key in enumerate(options):
+        line = first_line + 1 + offset
+        if key not in CELL_OPTIONS:
+            raise BuildError(f"cell option '{key}' is outside the supported Quarto subset; supported: "
+                             + ", ".join(CELL_OPTIONS) + " (see docs/quarto-subset.md)", path, line)
+        allowed = CELL_OPTIONS[key]
+        if allowed is not None and options[key] not in allowed:
+            raise BuildError(f"cell option '{key}: {options[key]}' must be one of "
+                             + ", ".join(str(a).lower() for a in allowed), path, line)
+        if allowed is None and not isinstance(options[key], str):
+            raise BuildError(f"cell option '{key}' must be a string (quote it)", path, line)
+    return options, lines[body_start:]
+
+
+def parse(path: Path, text: str | None = None, allow_exercise: bool = False) -> Document:
+    """Parse and validate one ``.qmd`` file; raises :class:`BuildError` naming file and line."""
+    path = Path(path)
+    if text is None:
+        text = path.read_text(encoding="utf-8")
+    meta, body, body_line = split_front_matter(text, path)
+    lines = expand_includes(body, body_line, path)
+    doc = Document(path=path, front_matter=meta)
+    md_buf: list[str] = []
+    md_start = body_line
+    i = 0
+    n_cells = 0
+    while i < len(lines):
+        line, src, lineno = lines[i]
+        fence = FENCE_RE.match(line)
+        if fence:
+            info = fence.group("info").strip()
+            close_re = re.compile("^" + re.escape(fence.group("fence")[0]) + "{" + str(len(fence.group("fence")))
+                                  + r",}\s*$")
+            j = i + 1
+            while j < len(lines) and not close_re.match(lines[j][0]):
+                j += 1
+            if j == len(lines):
+                raise BuildError("code block opened here is never closed", src, lineno)
+            exec_lang = re.fullmatch(r"\{(\w+)([^}]*)\}", info)
+            if exec_lang:
+                lang = exec_lang.group(1)
+                if lang != "python":
+                    raise BuildError(f"executable '{{{lang}}}' cells are outside the supported subset: "
+                                     "only {python} cells run", src, lineno)
+                if exec_lang.group(2).strip():
+                    raise BuildError("give cell options as '#| key: value' lines, not in the braces", src, lineno)
+                if md_buf:
+                    doc.parts.append(Markdown("\n".join(md_buf), md_start))
+                    md_buf = []
+                code_lines = [entry[0] for entry in lines[i + 1:j]]
+                options, code = parse_cell_options(code_lines, src, lineno)
+                doc.parts.append(Cell(source="\n".join(code).strip("\n"), options=options, line=lineno,
+                                      index=n_cells))
+                n_cells += 1
+                md_start = lines[j][2] + 1 if j < len(lines) else lineno
+            else:
+                if not md_buf:
+                    md_start = lineno
+                md_buf.extend(entry[0] for entry in lines[i:j + 1])
+            i = j + 1
+            continue
+        _check_markdown_line(line, src, lineno, allow_exercise)
+        if not md_buf:
+            md_start = lineno
+        md_buf.append(line)
+        i += 1
+    if md_buf:
+        doc.parts.append(Markdown("\n".join(md_buf), md_start))
+    labels = [c.label for c in doc.cells]
+    dupes = {lab for lab in labels if labels.count(lab) > 1}
+    if dupes:
+        cell = next(c for c in doc.cells if c.label in dupes)
+        raise BuildError(f"cell label '{cell.label}' is used twice in this document: labels must be unique",
+                         path, cell.line)
+    return doc

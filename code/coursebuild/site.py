@@ -1,0 +1,168 @@
+"""Build the whole site with the offline engine: pre-render, execute, assemble, Pandoc, assets.
+
+The output folder is rebuilt from scratch on every build (execution results come from the cache), so
+nothing stale can survive: a solution that is not released in this build is not in the output at all.
+Progress is printed per document (N of M, seconds, cache hit or run) and a summary closes the build;
+``_build/build-report.json`` keeps the numbers for the tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from coursebuild import qmd
+from coursebuild.assemble import Assembler
+from coursebuild.errors import BuildError
+from coursebuild.execute import Executor
+from coursebuild.project import Project
+from coursebuild.render import run_pandoc
+
+#: What is copied from node_modules into the site (no CDN: presenting needs no network).
+VENDOR = {
+    "site_libs/revealjs/dist": "node_modules/reveal.js/dist",
+    "site_libs/revealjs/plugin/notes": "node_modules/reveal.js/plugin/notes",
+    "site_libs/revealjs/plugin/search": "node_modules/reveal.js/plugin/search",
+    "site_libs/revealjs/plugin/zoom": "node_modules/reveal.js/plugin/zoom",
+    "site_libs/katex": "node_modules/katex/dist",
+}
+REVEAL_VERSION = "5.1.0"
+
+
+@dataclass
+class DocReport:
+    source: str
+    output: str
+    format: str
+    cells: int
+    execute_seconds: float
+    cache_hit: bool
+    executed: bool
+    render_seconds: float
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def copy_vendor(root: Path, out: Path) -> None:
+    """Copy reveal.js and KaTeX from node_modules into the site; fail with the fix if they are missing."""
+    pkg = root / "node_modules" / "reveal.js" / "package.json"
+    if not pkg.exists():
+        raise BuildError("reveal.js is not installed: run `npm ci` (or `make deps`)", root / "package.json")
+    version = json.loads(pkg.read_text())["version"]
+    if version != REVEAL_VERSION:
+        raise BuildError(f"reveal.js {version} is installed, the decks need {REVEAL_VERSION} (Quarto's): "
+                         "run `npm ci`", root / "package.json")
+    for target, source in VENDOR.items():
+        src = root / source
+        if not src.exists():
+            raise BuildError(f"{source} is missing: run `npm ci`", root / "package.json")
+        shutil.copytree(src, out / target, dirs_exist_ok=True)
+
+
+def copy_resources(project: Project, out: Path, extra: list[str]) -> None:
+    """Copy ``project.resources`` globs and referenced stylesheets to the same paths in the site."""
+    for pattern in [*project.resources, *extra]:
+        matches = list(project.root.glob(pattern))
+        if not matches and not any(ch in pattern for ch in "*?["):
+            raise BuildError(f"resource '{pattern}' listed in _quarto.yml does not exist", project.root / "_quarto.yml")
+        for path in matches:
+            if path.is_file():
+                dest = out / project.relative(path)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+
+
+def run_pre_render(project: Project, env: dict[str, str]) -> None:
+    """Run the project's pre-render commands as Quarto does (shell commands in the project root)."""
+    for command in project.pre_render:
+        log(f"pre-render: {command}")
+        full_env = dict(os.environ, **env, QUARTO_PROJECT_DIR=str(project.root), QUARTO_PROJECT_RENDER_ALL="1")
+        cmd = command.replace("python ", f"{sys.executable} ", 1) if command.startswith("python ") else command
+        proc = subprocess.run(cmd, shell=True, cwd=project.root, env=full_env)
+        if proc.returncode != 0:
+            raise BuildError(f"pre-render command failed ({proc.returncode}): {command}", project.root / "_quarto.yml")
+
+
+def state_digest(root: Path) -> str:
+    """Digest of the pre-render's state files: documents with ``freeze: false`` re-run when it changes."""
+    h = hashlib.sha256()
+    for path in sorted((root / "_build").glob("schedule-meta.json")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None = None,
+               only: list[str] | None = None, use_cache: bool = True) -> list[DocReport]:
+    """Build the site into ``out`` (default: the project's output-dir); returns one report per document."""
+    start = time.perf_counter()
+    env = env or {}
+    os.environ.update(env)
+    project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
+    out = (out or project.output_dir).resolve()
+    run_pre_render(project, env)
+    project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))  # re-read, as Quarto >= 1.5 does
+    files = project.render_list()
+    if only:
+        wanted = {str((root / o).resolve()) for o in only}
+        files = [f for f in files if str(f.resolve()) in wanted]
+        missing = wanted - {str(f.resolve()) for f in files}
+        if missing:
+            raise BuildError("not in the render list of _quarto.yml: " + ", ".join(sorted(missing)), root / "_quarto.yml")
+    if only is None and out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_vendor(root, out)
+    executor = Executor(root, root / "_build" / "cache", [root / "code" / "mlpc", root / "data"])
+    state = state_digest(root)
+    reports: list[DocReport] = []
+    css_used: set[str] = set()
+    log(f"offline engine: {len(files)} documents -> {out}")
+    for n, source in enumerate(files, 1):
+        rel = project.relative(source)
+        doc = qmd.parse(source)
+        meta = project.document_metadata(source, doc.front_matter)
+        fmt, fmt_options = next(iter(meta["format"].items()))
+        execute_opts = meta.get("execute", {}) or {}
+        if execute_opts.get("error"):
+            raise BuildError("execute: error: true would publish tracebacks; the course fails on errors", rel)
+        freeze = execute_opts.get("freeze", "auto")
+        result = executor.run(doc, rel, use_cache=use_cache, extra_key=state if freeze is False else "")
+        rel_html = str(Path(rel).with_suffix(".html"))
+        out_file = out / rel_html
+        stem = Path(rel).stem
+        fmt_dir = "revealjs" if fmt == "revealjs" else "html"
+        figure_dir = out_file.parent / f"{stem}_files" / f"figure-{fmt_dir}"
+        assembler = Assembler(doc, result.outputs, figure_dir, f"{stem}_files/figure-{fmt_dir}", fmt,
+                              {k: v for k, v in execute_opts.items() if k in {"echo", "warning", "output"}}, rel)
+        markdown = assembler.markdown()
+        t1 = time.perf_counter()
+        run_pandoc(markdown, out_file, rel_html, fmt, meta, fmt_options, project.website, project.filters, root)
+        render_s = time.perf_counter() - t1
+        css_used.update([*meta.get("css", []), *fmt_options.get("css", [])])
+        how = "cache" if result.cache_hit else ("run" if result.executed else "no cells")
+        log(f"[{n:2d}/{len(files)}] {rel:<55s} {how:<8s} exec {result.seconds:6.1f} s  "
+            f"render {render_s:4.1f} s  ({len(doc.cells)} cells)")
+        reports.append(DocReport(rel, rel_html, fmt, len(doc.cells), round(result.seconds, 2), result.cache_hit,
+                                 result.executed, round(render_s, 2)))
+    copy_resources(project, out, sorted(css_used))
+    total = time.perf_counter() - start
+    ran = [r for r in reports if r.executed]
+    hits = [r for r in reports if r.cache_hit]
+    log(f"summary: {len(reports)} documents in {total:.1f} s — {len(ran)} executed "
+        f"({sum(r.execute_seconds for r in ran):.1f} s), {len(hits)} from cache; site in {out}")
+    report = {"engine": "offline", "seconds": round(total, 2), "output": str(out),
+              "build": os.environ.get("MLPC_BUILD", "student"), "today": os.environ.get("MLPC_TODAY", ""),
+              "documents": [asdict(r) for r in reports]}
+    (root / "_build").mkdir(exist_ok=True)
+    (root / "_build" / f"build-report-{out.name}.json").write_text(json.dumps(report, indent=1))
+    return reports

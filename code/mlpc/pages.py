@@ -1,0 +1,174 @@
+"""Site content generated from the schedule: the schedule table, the "this week" card, lecture and exercise lists.
+
+Pages call these from a cell with ``#| output: asis``; they return HTML/Markdown with links relative to
+the site root (the pages that use them live there). Whether a solution is linked is decided by
+:mod:`mlpc.release`, the same rule the pre-render step uses to decide whether the page exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+from mlpc import release
+from mlpc.schedule import Schedule, Week, load
+
+CALENDAR_URL = "calendar/ml-pc.ics"
+
+
+def _html(path: str) -> str:
+    return str(Path(path).with_suffix(".html"))
+
+
+def slides_url(week: Week) -> str | None:
+    return _html(week.deck) if week.deck else None
+
+
+def handout_url(week: Week) -> str | None:
+    return f"handouts/{week.slug}.html" if week.slug else None
+
+
+def solution_url(week: Week) -> str | None:
+    return f"solutions/{week.slug}.html" if week.slug else None
+
+
+def _short(session) -> str:
+    """``Tue 14.04. 14:15–15:45``: the compact form for the table."""
+    return f"{session.date:%a %d.%m.} {session.start:%H:%M}–{session.end:%H:%M}"
+
+
+def _badges(week: Week) -> str:
+    out = [f'<span class="notice notice-{n.kind}">{html.escape(n.label)}</span>' for n in week.notices]
+    if week.buffer:
+        out.append('<span class="notice notice-buffer">Buffer week</span>')
+    return " ".join(out)
+
+
+def _link(url: str | None, text: str, missing: str = "in preparation") -> str:
+    if url is None:
+        return f'<span class="pending">{missing}</span>'
+    return f'<a href="{url}">{text}</a>'
+
+
+def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
+    if week.slug is None:
+        return "—"
+    if release.solution_visible(week, when, mode):
+        return _link(solution_url(week), "Solution")
+    return f'<span class="pending">released {week.release_at:%d.%m. %H:%M}</span>'
+
+
+def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = None,
+                   mode: str | None = None) -> str:
+    """The 14-week schedule as an HTML table: week, dates, topic, Slides, Exercise, Solution, notices."""
+    schedule = schedule or load()
+    when = when or release.now(schedule)
+    mode = mode or release.build_mode()
+    pos = release.position(schedule, when)
+    rows = []
+    unit = None
+    for w in schedule.weeks:
+        if w.unit != unit:
+            unit = w.unit
+            rows.append(f'<tr class="unit"><th colspan="6">Unit {unit} — {html.escape(schedule.units[unit])}</th></tr>')
+        current = ' class="current"' if pos.current and pos.current.number == w.number else ""
+        topic = f"<strong>{html.escape(w.title)}</strong>"
+        if w.description:
+            topic += f"<br><small>{html.escape(w.description)}</small>"
+        badges = _badges(w)
+        if badges:
+            topic += f"<br>{badges}"
+        for n in w.notices:
+            topic += f"<br><small>{html.escape(n.message)}</small>"
+        dates = f"{_short(w.lecture)}<br>{_short(w.exercise)}"
+        rows.append(
+            f'<tr id="week-{w.number:02d}"{current}><td class="week">Week {w.number}</td><td>{dates}</td>'
+            f"<td>{topic}</td><td>{_link(slides_url(w), 'Slides', '—' if w.buffer else 'in preparation')}</td>"
+            f"<td>{_link(handout_url(w), 'Exercise', '—' if w.buffer else 'in preparation')}</td>"
+            f"<td>{_solution_cell(w, when, mode)}</td></tr>"
+        )
+    head = ("<thead><tr><th>Week</th><th>Dates</th><th>Topic</th><th>Slides</th><th>Exercise</th>"
+            "<th>Solution</th></tr></thead>")
+    return f'<table class="schedule-table">{head}<tbody>\n' + "\n".join(rows) + "\n</tbody></table>\n"
+
+
+def calendar_note(schedule: Schedule | None = None) -> str:
+    schedule = schedule or load()
+    return (f'All sessions in your calendar: <a href="{CALENDAR_URL}">{schedule.course["short"]} calendar (.ics)</a>. '
+            f'Times are local time ({schedule.course["timezone"]}).')
+
+
+def week_card(schedule: Schedule | None = None, when: dt.datetime | None = None, mode: str | None = None) -> str:
+    """The home page's card: this week (with its links and notices), next up, or "semester over"."""
+    schedule = schedule or load()
+    when = when or release.now(schedule)
+    mode = mode or release.build_mode()
+    pos = release.position(schedule, when)
+    if pos.phase == "over":
+        return ('<div class="week-card" id="this-week"><h3>The semester is over</h3><p>All decks, handouts and '
+                'released solutions stay online: see the <a href="schedule.html">schedule</a>.</p></div>\n')
+    parts = ['<div class="week-card" id="this-week">']
+    if pos.phase == "before":
+        parts.append("<h3>Next up</h3>")
+        parts.append(_week_summary(pos.upcoming, when, mode))
+    else:
+        parts.append(f"<h3>This week: Week {pos.current.number}</h3>")
+        parts.append(_week_summary(pos.current, when, mode))
+        if pos.upcoming:
+            parts.append(f"<p><strong>Next up:</strong> Week {pos.upcoming.number}, "
+                         f"{html.escape(pos.upcoming.title)} — {pos.upcoming.lecture.date_text}</p>")
+    parts.append("</div>")
+    return "\n".join(parts) + "\n"
+
+
+def _week_summary(w: Week, when: dt.datetime, mode: str) -> str:
+    links = " · ".join(x for x in [
+        _link(slides_url(w), "Slides") if w.deck else "",
+        _link(handout_url(w), "Exercise") if w.slug else "",
+        _link(solution_url(w), "Solution") if release.solution_visible(w, when, mode) else "",
+    ] if x)
+    notices = "".join(f"<p>{_badges(w)} {html.escape(n.message)}</p>" for n in w.notices[:1]) if w.notices else ""
+    if w.notices[1:]:
+        notices += "".join(f"<p>{html.escape(n.message)}</p>" for n in w.notices[1:])
+    return (f"<p><strong>{html.escape(w.title)}</strong><br>Lecture: {w.lecture.date_text}<br>"
+            f"Exercise: {w.exercise.date_text}</p>{notices}<p>{links}</p>")
+
+
+def lecture_list(schedule: Schedule | None = None) -> str:
+    """Markdown list of every deck, by unit."""
+    schedule = schedule or load()
+    lines = []
+    unit = None
+    for w in schedule.weeks:
+        if w.unit != unit:
+            unit = w.unit
+            lines.append(f"\n## Unit {unit}: {schedule.units[unit]}\n")
+        badge = f" {_badges(w)}" if w.notices else ""
+        target = f"[{w.title}]({slides_url(w)})" if w.deck else f"{w.title} *(in preparation)*"
+        if w.buffer:
+            target = f"{w.title} *(no new material)*"
+        lines.append(f"- **Week {w.number}** ({w.lecture.date:%d.%m.%Y}): {target}{badge}")
+    return "\n".join(lines) + "\n"
+
+
+def exercise_list(schedule: Schedule | None = None, when: dt.datetime | None = None,
+                  mode: str | None = None) -> str:
+    """Markdown list of every exercise with its handout and, once released, its solution."""
+    schedule = schedule or load()
+    when = when or release.now(schedule)
+    mode = mode or release.build_mode()
+    lines = []
+    for w in schedule.weeks:
+        if w.buffer:
+            continue
+        if not w.slug:
+            lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): *in preparation*")
+            continue
+        sol = (f" · [Solution]({solution_url(w)})" if release.solution_visible(w, when, mode)
+               else f" · solution released {w.release_at:%d.%m.%Y %H:%M}")
+        badge = " " + " ".join(f'<span class="notice notice-{n.kind}">{html.escape(n.label)}</span>'
+                               for n in w.notices if n.session == "exercise")
+        lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): [{w.title}]({handout_url(w)}){sol}"
+                     f"{badge.rstrip()}")
+    return "\n".join(lines) + "\n"
