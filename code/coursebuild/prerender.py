@@ -60,7 +60,8 @@ def schedule_meta(schedule, when, mode) -> dict:
 
 def run(root: Path) -> dict:
     """Run the pre-render step in ``root``; returns a summary."""
-    from mlpc import release, schedule as sched
+    from mlpc import release
+    from mlpc import schedule as sched
 
     try:
         schedule = sched.load(root / "data" / "schedule.yml")

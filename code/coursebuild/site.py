@@ -117,7 +117,8 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
         files = [f for f in files if str(f.resolve()) in wanted]
         missing = wanted - {str(f.resolve()) for f in files}
         if missing:
-            raise BuildError("not in the render list of _quarto.yml: " + ", ".join(sorted(missing)), root / "_quarto.yml")
+            raise BuildError("not in the render list of _quarto.yml: " + ", ".join(sorted(missing)),
+                             root / "_quarto.yml")
     if only is None and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)

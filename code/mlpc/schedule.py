@@ -155,7 +155,8 @@ def _parse_date(value: Any, where: str, path: Path) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ScheduleError(path, where, f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2026-04-14") from None
+        raise ScheduleError(path, where, f"'{value}' is not a date",
+                            "write it as YYYY-MM-DD, e.g. 2026-04-14") from None
 
 
 def _parse_time(value: Any, where: str, path: Path) -> dt.time:

@@ -1,0 +1,131 @@
+"""The offline engine: the Quarto subset, loud failures with file and line, execution, caching, URLs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coursebuild import qmd
+from coursebuild.errors import BuildError
+from coursebuild.project import Project
+from coursebuild.site import build_site
+
+GOOD = """---
+title: "Deck"
+format: revealjs
+---
+
+## A figure
+
+```{python}
+#| label: fig-line
+#| fig-alt: "A straight line"
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([0, 1], [0, 1])
+plt.show()
+```
+
+## Code is the lesson
+
+```{python}
+#| echo: true
+print(6 * 7)
+```
+
+::: {.notes}
+Speaker notes.
+:::
+
+[Back home](../index.qmd)
+"""
+
+
+@pytest.mark.parametrize(("body", "line", "words"), [
+    ("Text\n\n{{< video intro.mp4 >}}\n", 7, "shortcode '{{< video >}}' is outside the supported Quarto subset"),
+    ("::: {.panel-tabset}\nx\n:::\n", 5, "div class '.panel-tabset' is outside the supported Quarto subset"),
+    ("## Slide {.r-fit-text}\n", 5, "heading class '.r-fit-text'"),
+    ("See @fig-line.\n", 5, "cross-reference '@fig-line'"),
+    ("```{python}\n#| label: a\n#| code-fold: true\nx = 1\n```\n", 7, "cell option 'code-fold'"),
+    ("```{python}\n#| echo: maybe\nx = 1\n```\n", 6, "cell option 'echo: maybe' must be one of"),
+    ("```{r}\nx <- 1\n```\n", 5, "executable '{r}' cells"),
+    ("::: {.solution}\nx\n:::\n", 5, ".solution/.handout only work in exercises/ sources"),
+    ("::: {.content-visible}\nx\n:::\n", 5, "content-visible/content-hidden need one of"),
+    ("```{python}\nx = 1\n", 5, "code block opened here is never closed"),
+])
+def test_unsupported_syntax_fails_with_file_and_line(tmp_path, body, line, words):
+    path = tmp_path / "deck.qmd"
+    path.write_text("---\ntitle: t\n---\n\n" + body)
+    with pytest.raises(BuildError) as err:
+        qmd.parse(path)
+    assert f"{path}:{line}: " in str(err.value)
+    assert words in str(err.value)
+
+
+def test_every_course_document_is_inside_the_subset(root):
+    project = Project.load(root)
+    for source in project.render_list():
+        qmd.parse(source)
+    for source in sorted((root / "exercises").glob("week*.qmd")):
+        qmd.parse(source, allow_exercise=True)
+
+
+def make_project(tmp_path: Path, root: Path, deck: str) -> Path:
+    proj = tmp_path / "proj"
+    (proj / "lectures").mkdir(parents=True)
+    (proj / "_quarto.yml").write_text(
+        "project:\n  type: website\n  render:\n    - index.qmd\n    - lectures/*.qmd\n"
+        "website:\n  title: T\n  navbar:\n    left:\n      - {href: index.qmd, text: Home}\n"
+        "execute:\n  echo: false\n")
+    (proj / "index.qmd").write_text("---\ntitle: Home\n---\n\n[Deck](lectures/week01-deck.qmd)\n")
+    shutil.copy(root / "lectures" / "_metadata.yml", proj / "lectures" / "_metadata.yml")
+    (proj / "lectures" / "_metadata.yml").write_text(
+        (root / "lectures" / "_metadata.yml").read_text().replace("doc-kind: deck\n", ""))
+    (proj / "styles").mkdir()
+    shutil.copy(root / "styles" / "slides.css", proj / "styles" / "slides.css")
+    (proj / "node_modules").symlink_to(root / "node_modules")
+    (proj / "lectures" / "week01-deck.qmd").write_text(deck)
+    return proj
+
+
+def test_engine_renders_a_deck_with_figures_notes_and_quarto_urls(tmp_path, root, capsys):
+    proj = make_project(tmp_path, root, GOOD)
+    reports = build_site(proj)
+    out = proj / "_site"
+    html = (out / "lectures" / "week01-deck.html").read_text()
+    assert 'alt="A straight line"' in html
+    assert (out / "lectures" / "week01-deck_files" / "figure-revealjs" / "fig-line-1.png").exists()
+    assert '<aside class="notes">' in html and "42" in html
+    assert 'href="../index.html"' in html, "links to .qmd become Quarto's .html URLs"
+    assert "../site_libs/revealjs/dist/reveal.js" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "decks load nothing from the network"
+    assert (out / "site_libs" / "revealjs" / "dist" / "reveal.js").exists()
+    assert [r.cache_hit for r in reports] == [False, False]
+    printed = capsys.readouterr().out
+    assert "[ 2/2] lectures/week01-deck.qmd" in printed and "summary: 2 documents" in printed
+    again = build_site(proj)
+    assert all(r.cache_hit for r in again if r.cells), "a rebuild with nothing changed runs no kernel"
+
+
+def test_a_failing_cell_names_the_document_and_the_cell(tmp_path, root):
+    bad = GOOD.replace("print(6 * 7)", "x = 1\nraise ValueError('porosity must be in [0, 1]')")
+    proj = make_project(tmp_path, root, bad)
+    with pytest.raises(BuildError) as err:
+        build_site(proj)
+    message = str(err.value)
+    assert message.startswith("lectures/week01-deck.qmd:19: cell 'cell-2' (cell 2 of 2) failed:")
+    assert "ValueError: porosity must be in [0, 1]" in message
+
+
+def test_the_cli_exits_non_zero_and_says_build_failed(tmp_path, root):
+    import subprocess
+    import sys
+
+    proj = make_project(tmp_path, root, GOOD.replace("{.notes}", "{.speaker}"))
+    proc = subprocess.run([sys.executable, "-m", "coursebuild", "build", "--root", str(proj)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "BUILD FAILED" in proc.stderr and "week01-deck.qmd:24: div class '.speaker'" in proc.stderr
