@@ -33,6 +33,9 @@ def _out(args: argparse.Namespace, root: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebuild", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    pdf = sub.add_parser("pdf", help="export every deck, handout and released solution of a built site to PDF")
+    pdf.add_argument("--site", default="_site")
+    pdf.add_argument("--root", default=".")
     for name in ("site", "build"):
         p = sub.add_parser(name)
         p.add_argument("--instructor", action="store_true", help="show every solution (output: _site-instructor/)")
@@ -44,13 +47,28 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--no-cache", action="store_true", help="re-execute every document")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    if args.command == "pdf":
+        from coursebuild.pdf import export_all
+
+        try:
+            export_all(root, (root / args.site).resolve())
+        except BuildError as exc:
+            print(f"\nPDF EXPORT FAILED\n{exc}", file=sys.stderr)
+            return 1
+        return 0
     env = _env(args)
     out = _out(args, root)
     try:
         if args.command == "site" and shutil.which("quarto"):
             print(f"render path: quarto ({shutil.which('quarto')}), {env['MLPC_BUILD']} build -> {out}", flush=True)
             cmd = ["quarto", "render", "--output-dir", str(out)]
-            return subprocess.run(cmd, cwd=root, env=dict(os.environ, **env)).returncode
+            code = subprocess.run(cmd, cwd=root, env=dict(os.environ, **env)).returncode
+            if code:
+                return code
+            from coursebuild.pdf import export_all
+
+            export_all(root, out, quarto=True)
+            return 0
         from coursebuild.site import build_site
 
         if args.command == "site":
@@ -58,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         build_site(root, out=out, env=env, only=getattr(args, "only", None),
                    use_cache=not getattr(args, "no_cache", False))
+        if args.command == "site":
+            from coursebuild.pdf import export_all
+
+            export_all(root, out)
     except BuildError as exc:
         print(f"\nBUILD FAILED\n{exc}", file=sys.stderr)
         return 1

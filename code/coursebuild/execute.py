@@ -3,8 +3,9 @@
 Cells run in order in one kernel whose working directory is the document's folder (as in Quarto).
 Outputs come back as notebook outputs (images, text, Markdown). A failing cell stops the build with the
 document, the cell's label and line, and the Python error. Executed results are cached by the hash of
-everything they depend on (cell code, the ``mlpc`` package, ``data/``, the Python and package versions),
-so a rebuild with nothing changed does not start a kernel at all.
+everything they depend on: the cell code, ``data/``, the Python version, and the source files of every
+project module the kernel imported (recorded after the run, re-checked on every lookup). A rebuild with
+nothing changed starts no kernel; editing one figure helper re-runs only the documents that import it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ set_matplotlib_formats("png")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 """
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+
+#: Runs last: lists the project source files the document imported (its code dependencies).
+DEPS_CODE = """\
+import sys as _s, json as _j
+print(_j.dumps(sorted({_m.__file__ for _m in list(_s.modules.values())
+      if getattr(_m, "__file__", None) and _m.__file__.startswith(%r)})))
+"""
 
 
 @dataclass
@@ -67,16 +75,22 @@ def tree_digest(paths: list[Path], suffixes: tuple[str, ...] | None = None) -> s
 class Executor:
     """Executes documents, caching results under ``cache_dir``."""
 
-    def __init__(self, root: Path, cache_dir: Path, env_digest_paths: list[Path], timeout: int = 900):
+    def __init__(self, root: Path, cache_dir: Path, env_digest_paths: list[Path], track_root: Path,
+                 timeout: int = 900):
         self.root = root
         self.cache_dir = cache_dir
         self.timeout = timeout
+        self.track_root = str(track_root.resolve())
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         versions = f"{sys.version}|{nbformat.__version__}"
         self.environment_digest = hashlib.sha256(
             (versions + tree_digest(env_digest_paths, (".py", ".yml", ".yaml", ".npz", ".npy", ".csv", ".json",
                                                       ".pt", ".txt"))).encode()
         ).hexdigest()
+
+    @staticmethod
+    def file_hashes(files: list[str]) -> dict[str, str]:
+        return {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() if Path(f).exists() else "" for f in files}
 
     def cache_key(self, doc: Document, rel: str, extra: str = "") -> str:
         payload = {
@@ -98,20 +112,25 @@ class Executor:
         cache_file = self.cache_dir / f"{key}.json"
         if use_cache and cache_file.exists():
             data = json.loads(cache_file.read_text())
-            return ExecutionResult({int(k): v for k, v in data["outputs"].items()}, data["seconds"], True, False)
+            deps = data.get("deps", {})
+            if self.file_hashes(list(deps)) == deps:
+                return ExecutionResult({int(k): v for k, v in data["outputs"].items()}, data["seconds"], True, False)
         start = time.perf_counter()
-        outputs = self._execute(doc, rel, to_run, env or {})
+        outputs, dep_files = self._execute(doc, rel, to_run, env or {})
         seconds = time.perf_counter() - start
         tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"doc": rel, "seconds": seconds, "outputs": outputs}))
+        tmp.write_text(json.dumps({"doc": rel, "seconds": seconds, "outputs": outputs,
+                                   "deps": self.file_hashes(dep_files)}))
         tmp.replace(cache_file)
         return ExecutionResult(outputs, seconds, cache_hit=False, executed=True)
 
-    def _execute(self, doc: Document, rel: str, cells: list[Cell], env: dict[str, str]) -> dict[int, list[dict]]:
+    def _execute(self, doc: Document, rel: str, cells: list[Cell],
+                 env: dict[str, str]) -> tuple[dict[int, list[dict]], list[str]]:
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell(SETUP_CODE))
         for cell in cells:
             nb.cells.append(nbformat.v4.new_code_cell(cell.source))
+        nb.cells.append(nbformat.v4.new_code_cell(DEPS_CODE % self.track_root))
         km = KernelManager(kernel_name="python3", transport="ipc",
                            connection_file=str(self.cache_dir.parent / "kernels" / f"kernel-{os.getpid()}.json"))
         (self.cache_dir.parent / "kernels").mkdir(exist_ok=True)
@@ -146,7 +165,9 @@ class Executor:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-        return {cell.index: [dict(o) for o in nb.cells[i + 1].get("outputs", [])] for i, cell in enumerate(cells)}
+        outputs = {cell.index: [dict(o) for o in nb.cells[i + 1].get("outputs", [])] for i, cell in enumerate(cells)}
+        deps_out = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []) if o.get("name") == "stdout")
+        return outputs, json.loads(deps_out or "[]")
 
     @staticmethod
     def _failed_cell(nb: Any, cells: list[Cell]) -> Cell | None:

@@ -52,7 +52,7 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def copy_vendor(root: Path, out: Path) -> None:
+def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
     """Copy reveal.js and KaTeX from node_modules into the site; fail with the fix if they are missing."""
     pkg = root / "node_modules" / "reveal.js" / "package.json"
     if not pkg.exists():
@@ -65,7 +65,17 @@ def copy_vendor(root: Path, out: Path) -> None:
         src = root / source
         if not src.exists():
             raise BuildError(f"{source} is missing: run `npm ci`", root / "package.json")
-        shutil.copytree(src, out / target, dirs_exist_ok=True)
+        # reveal's themes: only the one the decks use (others @import web fonts) and the local fonts
+        ignore = shutil.ignore_patterns("theme") if target.endswith("revealjs/dist") else None
+        shutil.copytree(src, out / target, dirs_exist_ok=True, ignore=ignore)
+    theme_src = root / "node_modules/reveal.js/dist/theme"
+    theme_dst = out / "site_libs/revealjs/dist/theme"
+    theme_dst.mkdir(parents=True, exist_ok=True)
+    for theme in themes:
+        if not (theme_src / f"{theme}.css").exists():
+            raise BuildError(f"reveal.js has no theme '{theme}'", root / "lectures" / "_metadata.yml")
+        shutil.copy2(theme_src / f"{theme}.css", theme_dst / f"{theme}.css")
+    shutil.copytree(theme_src / "fonts", theme_dst / "fonts", dirs_exist_ok=True)
 
 
 def copy_resources(project: Project, out: Path, extra: list[str]) -> None:
@@ -92,6 +102,14 @@ def run_pre_render(project: Project, env: dict[str, str]) -> None:
             raise BuildError(f"pre-render command failed ({proc.returncode}): {command}", project.root / "_quarto.yml")
 
 
+def keep_for_pdf(root: Path, rel: str, markdown: str, meta: dict) -> None:
+    """Keep a page's assembled Markdown and metadata: the PDF export renders it with Pandoc's Typst writer."""
+    target = root / "_build" / "md" / Path(rel).with_suffix(".md")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(markdown, encoding="utf-8")
+    target.with_suffix(".json").write_text(json.dumps(meta, default=str, ensure_ascii=False), encoding="utf-8")
+
+
 def state_digest(root: Path) -> str:
     """Digest of the pre-render's state files: documents with ``freeze: false`` re-run when it changes."""
     h = hashlib.sha256()
@@ -103,10 +121,26 @@ def state_digest(root: Path) -> str:
 
 def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None = None,
                only: list[str] | None = None, use_cache: bool = True) -> list[DocReport]:
-    """Build the site into ``out`` (default: the project's output-dir); returns one report per document."""
+    """Build the site into ``out`` (default: the project's output-dir); returns one report per document.
+
+    ``env`` (e.g. ``MLPC_TODAY``, ``MLPC_BUILD``) applies to this build only: the pre-render step and the
+    kernels see it, and the caller's environment is restored afterwards.
+    """
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        return _build_site(root, out, env or {}, only, use_cache)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[str] | None,
+                use_cache: bool) -> list[DocReport]:
     start = time.perf_counter()
-    env = env or {}
-    os.environ.update(env)
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
     out = (out or project.output_dir).resolve()
     run_pre_render(project, env)
@@ -122,8 +156,9 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
     if only is None and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    copy_vendor(root, out)
-    executor = Executor(root, root / "_build" / "cache", [root / "code" / "mlpc", root / "data"])
+    themes: set[str] = set()
+    cache = Path(os.environ.get("COURSEBUILD_CACHE", root / "_build" / "cache"))
+    executor = Executor(root, cache, [root / "data"], track_root=root / "code")
     state = state_digest(root)
     reports: list[DocReport] = []
     css_used: set[str] = set()
@@ -146,15 +181,20 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
         assembler = Assembler(doc, result.outputs, figure_dir, f"{stem}_files/figure-{fmt_dir}", fmt,
                               {k: v for k, v in execute_opts.items() if k in {"echo", "warning", "output"}}, rel)
         markdown = assembler.markdown()
+        if fmt == "html":
+            keep_for_pdf(root, rel, markdown, meta)
         t1 = time.perf_counter()
         run_pandoc(markdown, out_file, rel_html, fmt, meta, fmt_options, project.website, project.filters, root)
         render_s = time.perf_counter() - t1
         css_used.update([*meta.get("css", []), *fmt_options.get("css", [])])
+        if fmt == "revealjs":
+            themes.add(str(fmt_options.get("theme", "white")))
         how = "cache" if result.cache_hit else ("run" if result.executed else "no cells")
         log(f"[{n:2d}/{len(files)}] {rel:<55s} {how:<8s} exec {result.seconds:6.1f} s  "
             f"render {render_s:4.1f} s  ({len(doc.cells)} cells)")
         reports.append(DocReport(rel, rel_html, fmt, len(doc.cells), round(result.seconds, 2), result.cache_hit,
                                  result.executed, round(render_s, 2)))
+    copy_vendor(root, out, themes)
     copy_resources(project, out, sorted(css_used))
     total = time.perf_counter() - start
     ran = [r for r in reports if r.executed]

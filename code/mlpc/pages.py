@@ -17,6 +17,16 @@ from mlpc.schedule import Schedule, Week, load
 CALENDAR_URL = "calendar/ml-pc.ics"
 
 
+#: PDF export names: ``pdf/<page stem>-<kind>.pdf``, one per deck, handout and released solution.
+PDF_KINDS = {"lectures": "slides", "handouts": "handout", "solutions": "solution"}
+
+
+def pdf_url(rel_html: str) -> str:
+    """``lectures/week01-x.html`` -> ``pdf/week01-x-slides.pdf`` (site-root relative)."""
+    path = Path(rel_html)
+    return f"pdf/{path.stem}-{PDF_KINDS[path.parent.name]}.pdf"
+
+
 def _html(path: str) -> str:
     return str(Path(path).with_suffix(".html"))
 
@@ -45,17 +55,18 @@ def _badges(week: Week) -> str:
     return " ".join(out)
 
 
-def _link(url: str | None, text: str, missing: str = "in preparation") -> str:
+def _link(url: str | None, text: str, missing: str = "in preparation", pdf: bool = False) -> str:
     if url is None:
         return f'<span class="pending">{missing}</span>'
-    return f'<a href="{url}">{text}</a>'
+    extra = f' <a class="pdf" href="{pdf_url(url)}">PDF</a>' if pdf else ""
+    return f'<a href="{url}">{text}</a>{extra}'
 
 
 def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
     if week.slug is None:
         return "—"
     if release.solution_visible(week, when, mode):
-        return _link(solution_url(week), "Solution")
+        return _link(solution_url(week), "Solution", pdf=True)
     return f'<span class="pending">released {week.release_at:%d.%m. %H:%M}</span>'
 
 
@@ -84,8 +95,8 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
         dates = f"{_short(w.lecture)}<br>{_short(w.exercise)}"
         rows.append(
             f'<tr id="week-{w.number:02d}"{current}><td class="week">Week {w.number}</td><td>{dates}</td>'
-            f"<td>{topic}</td><td>{_link(slides_url(w), 'Slides', '—' if w.buffer else 'in preparation')}</td>"
-            f"<td>{_link(handout_url(w), 'Exercise', '—' if w.buffer else 'in preparation')}</td>"
+            f"<td>{topic}</td><td>{_link(slides_url(w), 'Slides', '—' if w.buffer else 'in preparation', True)}</td>"
+            f"<td>{_link(handout_url(w), 'Exercise', '—' if w.buffer else 'in preparation', True)}</td>"
             f"<td>{_solution_cell(w, when, mode)}</td></tr>"
         )
     head = ("<thead><tr><th>Week</th><th>Dates</th><th>Topic</th><th>Slides</th><th>Exercise</th>"
@@ -145,7 +156,8 @@ def lecture_list(schedule: Schedule | None = None) -> str:
             unit = w.unit
             lines.append(f"\n## Unit {unit}: {schedule.units[unit]}\n")
         badge = f" {_badges(w)}" if w.notices else ""
-        target = f"[{w.title}]({slides_url(w)})" if w.deck else f"{w.title} *(in preparation)*"
+        target = (f"[{w.title}]({slides_url(w)}) · [PDF]({pdf_url(slides_url(w))})" if w.deck
+                  else f"{w.title} *(in preparation)*")
         if w.buffer:
             target = f"{w.title} *(no new material)*"
         lines.append(f"- **Week {w.number}** ({w.lecture.date:%d.%m.%Y}): {target}{badge}")
@@ -165,10 +177,12 @@ def exercise_list(schedule: Schedule | None = None, when: dt.datetime | None = N
         if not w.slug:
             lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): *in preparation*")
             continue
-        sol = (f" · [Solution]({solution_url(w)})" if release.solution_visible(w, when, mode)
+        sol = (f" · [Solution]({solution_url(w)}) ([PDF]({pdf_url(solution_url(w))}))"
+               if release.solution_visible(w, when, mode)
                else f" · solution released {w.release_at:%d.%m.%Y %H:%M}")
         badge = " " + " ".join(f'<span class="notice notice-{n.kind}">{html.escape(n.label)}</span>'
                                for n in w.notices if n.session == "exercise")
-        lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): [{w.title}]({handout_url(w)}){sol}"
+        lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): [{w.title}]({handout_url(w)}) "
+                     f"([PDF]({pdf_url(handout_url(w))})){sol}"
                      f"{badge.rstrip()}")
     return "\n".join(lines) + "\n"

@@ -65,7 +65,13 @@ function Pandoc(doc)
     subtitle:insert(notice_span(n))
   end
   doc.meta.subtitle = subtitle
-  doc.meta.date = pandoc.Inlines(session.date_text)
+  local date = pandoc.Inlines(session.date_text)
+  local pdf = info.pdf and info.pdf[kind]
+  if pdf then
+    date:insert(pandoc.Str(" · "))
+    date:insert(pandoc.Link(pandoc.Inlines("PDF"), "../" .. pdf, "", {class = "pdf-link"}))
+  end
+  doc.meta.date = date
   if #notices > 0 then
     local blocks = pandoc.Blocks({})
     if kind == "deck" then
