@@ -39,3 +39,9 @@ preview: deps
 
 clean:
 	rm -rf _site _site-instructor _build handouts solutions calendar
+
+pdf: deps
+	$(PYTHON) -m coursebuild pdf
+
+bench: deps
+	$(PYTHON) -m coursebuild bench

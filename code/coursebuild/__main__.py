@@ -33,6 +33,9 @@ def _out(args: argparse.Namespace, root: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebuild", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    bench = sub.add_parser("bench", help="print build, rebuild, execution and PDF times and deck weights")
+    bench.add_argument("--clean", action="store_true", help="also measure a clean build (all documents run)")
+    bench.add_argument("--root", default=".")
     pdf = sub.add_parser("pdf", help="export every deck, handout and released solution of a built site to PDF")
     pdf.add_argument("--site", default="_site")
     pdf.add_argument("--root", default=".")
@@ -47,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--no-cache", action="store_true", help="re-execute every document")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    if args.command == "bench":
+        from coursebuild.bench import run as bench_run
+
+        try:
+            bench_run(root, clean=args.clean)
+        except BuildError as exc:
+            print(f"\nBENCHMARK FAILED\n{exc}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "pdf":
         from coursebuild.pdf import export_all
 

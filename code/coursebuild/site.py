@@ -202,8 +202,11 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
     log(f"summary: {len(reports)} documents in {total:.1f} s — {len(ran)} executed "
         f"({sum(r.execute_seconds for r in ran):.1f} s), {len(hits)} from cache; site in {out}")
     report = {"engine": "offline", "seconds": round(total, 2), "output": str(out),
+              "clean": not hits and only is None,
               "build": os.environ.get("MLPC_BUILD", "student"), "today": os.environ.get("MLPC_TODAY", ""),
               "documents": [asdict(r) for r in reports]}
     (root / "_build").mkdir(exist_ok=True)
     (root / "_build" / f"build-report-{out.name}.json").write_text(json.dumps(report, indent=1))
+    if report["clean"]:
+        (root / "_build" / "last-clean-build.json").write_text(json.dumps(report, indent=1))
     return reports

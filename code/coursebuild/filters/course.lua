@@ -54,7 +54,7 @@ function Pandoc(doc)
     error("course.lua: week " .. week .. " is not in data/schedule.yml")
   end
   local session = (kind == "deck") and info.lecture or info.exercise
-  local what = ({deck = "Lecture", handout = "Exercise", solution = "Solution"})[kind] or kind
+  local what = ({deck = "Lecture", handout = "Handout", solution = "Solution"})[kind] or kind
   local subtitle = pandoc.Inlines(data.course.short .. " · Week " .. week .. " · " .. what)
   local notices = {}
   for _, n in ipairs(info.notices or {}) do

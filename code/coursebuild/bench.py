@@ -1,0 +1,79 @@
+"""Benchmark of the build: ``python -m coursebuild bench [--clean]``.
+
+Prints the clean build time (the last build that ran every document, or a fresh one with ``--clean`` into
+a temporary cache and folder), the no-change rebuild time (measured now), the execution time of every
+document (slowest first), the PDF export time (measured now) and each deck's page weight. Numbers are
+printed, not asserted: speed goals are budgets to report, not tests that flake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from coursebuild.pdf import export_all
+from coursebuild.site import build_site
+
+
+def _size(paths: list[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.is_file())
+
+
+def deck_weight(site: Path, rel_html: str) -> tuple[int, int]:
+    """(bytes of the deck's own HTML and figures, bytes of the shared libraries it loads)."""
+    html = site / rel_html
+    own = [html, *(html.parent / f"{html.stem}_files").rglob("*")]
+    shared = [*(site / "site_libs").rglob("*"), *(site / "styles").rglob("*")]
+    return _size(own), _size(shared)
+
+
+def run(root: Path, clean: bool = False) -> dict:
+    site = root / "_site"
+    if clean:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["COURSEBUILD_CACHE"] = str(Path(tmp) / "cache")
+            try:
+                t0 = time.perf_counter()
+                build_site(root, out=Path(tmp) / "site")
+                clean_s = time.perf_counter() - t0
+            finally:
+                os.environ.pop("COURSEBUILD_CACHE", None)
+        clean_note = "measured now"
+    else:
+        last = root / "_build" / "last-clean-build.json"
+        clean_s = json.loads(last.read_text())["seconds"] if last.exists() else float("nan")
+        clean_note = "from the last build that ran every document" if last.exists() else "none recorded: --clean"
+    t0 = time.perf_counter()
+    reports = build_site(root, out=site)
+    rebuild_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    export_all(root, site)
+    pdf_s = time.perf_counter() - t0
+    cache = root / "_build" / "cache"
+    exec_times = {}
+    for entry in cache.glob("*.json"):
+        data = json.loads(entry.read_text())
+        exec_times[data["doc"]] = max(exec_times.get(data["doc"], 0.0), data["seconds"])
+    current = {r.source for r in reports}
+    rows = sorted(((s, d) for d, s in exec_times.items() if d in current), reverse=True)
+    print("\n=== benchmark (2 cores, no GPU) ===")
+    print(f"clean build            {clean_s:8.1f} s   ({clean_note})")
+    print(f"no-change rebuild      {rebuild_s:8.1f} s")
+    print(f"PDF export             {pdf_s:8.1f} s")
+    print("execution per document (slowest first):")
+    for seconds, doc in rows:
+        print(f"  {seconds:7.1f} s  {doc}")
+    print("deck page weight (own HTML + figures; shared reveal.js/KaTeX/styles loaded once):")
+    weights = {}
+    for r in reports:
+        if r.format == "revealjs":
+            own, shared = deck_weight(site, r.output)
+            weights[r.output] = own
+            print(f"  {own / 1e6:6.2f} MB  {r.output}   (+ {shared / 1e6:.2f} MB shared)")
+    result = {"clean_build_s": clean_s, "rebuild_s": round(rebuild_s, 2), "pdf_s": round(pdf_s, 2),
+              "execution_s": {d: round(s, 2) for s, d in rows}, "deck_bytes": weights}
+    (root / "_build" / "benchmark.json").write_text(json.dumps(result, indent=1))
+    return result
