@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     bench = sub.add_parser("bench", help="print build, rebuild, execution and PDF times and deck weights")
     bench.add_argument("--clean", action="store_true", help="also measure a clean build (all documents run)")
+    bench.add_argument("--pdf", action="store_true", help="measure the PDF export again")
     bench.add_argument("--root", default=".")
     pdf = sub.add_parser("pdf", help="export every deck, handout and released solution of a built site to PDF")
     pdf.add_argument("--site", default="_site")
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         from coursebuild.bench import run as bench_run
 
         try:
-            bench_run(root, clean=args.clean)
+            bench_run(root, clean=args.clean, pdf=args.pdf)
         except BuildError as exc:
             print(f"\nBENCHMARK FAILED\n{exc}", file=sys.stderr)
             return 1
