@@ -21,7 +21,7 @@ from pathlib import Path
 from coursebuild import qmd
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
-from coursebuild.execute import Executor
+from coursebuild.execute import Executor, tree_digest
 from coursebuild.project import Project
 from coursebuild.render import run_pandoc
 
@@ -160,6 +160,10 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
     cache = Path(os.environ.get("COURSEBUILD_CACHE", root / "_build" / "cache"))
     executor = Executor(root, cache, [root / "data"], track_root=root / "code")
     state = state_digest(root)
+    render_cache = cache.parent / "render-cache"
+    # what a page's HTML depends on besides its Markdown and metadata: templates, filters, schedule state
+    toolchain = tree_digest([Path(__file__).parent / "templates", Path(__file__).parent / "filters",
+                             *project.filters]) + state
     reports: list[DocReport] = []
     css_used: set[str] = set()
     log(f"offline engine: {len(files)} documents -> {out}")
@@ -184,7 +188,16 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
         if fmt == "html":
             keep_for_pdf(root, rel, markdown, meta)
         t1 = time.perf_counter()
-        run_pandoc(markdown, out_file, rel_html, fmt, meta, fmt_options, project.website, project.filters, root)
+        render_key = hashlib.sha256(json.dumps([markdown, meta, rel_html, project.website, toolchain],
+                                               sort_keys=True, default=str).encode()).hexdigest()
+        cached_html = render_cache / f"{render_key}.html"
+        if use_cache and cached_html.exists():
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(cached_html, out_file)
+        else:
+            run_pandoc(markdown, out_file, rel_html, fmt, meta, fmt_options, project.website, project.filters, root)
+            render_cache.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(out_file, cached_html)
         render_s = time.perf_counter() - t1
         css_used.update([*meta.get("css", []), *fmt_options.get("css", [])])
         if fmt == "revealjs":
