@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +105,16 @@ class Executor:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
+    def cached(self, doc: Document, rel: str, extra_key: str = "") -> bool:
+        """Whether ``doc`` would come from the cache (or has nothing to run)."""
+        if not [c for c in doc.cells if c.option("eval", True)]:
+            return True
+        cache_file = self.cache_dir / f"{self.cache_key(doc, rel, extra_key)}.json"
+        if not cache_file.exists():
+            return False
+        deps = json.loads(cache_file.read_text()).get("deps", {})
+        return self.file_hashes(list(deps)) == deps
+
     def run(self, doc: Document, rel: str, use_cache: bool = True, extra_key: str = "",
             env: dict[str, str] | None = None) -> ExecutionResult:
         """Execute ``doc`` (or take its cached outputs). ``rel`` names the document in messages."""
@@ -131,9 +144,10 @@ class Executor:
         for cell in cells:
             nb.cells.append(nbformat.v4.new_code_cell(cell.source))
         nb.cells.append(nbformat.v4.new_code_cell(DEPS_CODE % self.track_root))
+        # IPC sockets (no TCP port, no "unencrypted TCP" warning); socket paths must stay short (108 bytes)
+        kernel_dir = Path(tempfile.mkdtemp(prefix="cbk-"))
         km = KernelManager(kernel_name="python3", transport="ipc",
-                           connection_file=str(self.cache_dir.parent / "kernels" / f"kernel-{os.getpid()}.json"))
-        (self.cache_dir.parent / "kernels").mkdir(exist_ok=True)
+                           connection_file=str(kernel_dir / f"k-{uuid.uuid4().hex[:8]}.json"))
         client = NotebookClient(
             nb,
             km=km,
@@ -160,6 +174,7 @@ class Executor:
         finally:
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
+            shutil.rmtree(kernel_dir, ignore_errors=True)
             for k, v in old_env.items():
                 if v is None:
                     os.environ.pop(k, None)

@@ -15,13 +15,14 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from coursebuild import qmd
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
-from coursebuild.execute import Executor, tree_digest
+from coursebuild.execute import ExecutionResult, Executor, tree_digest
 from coursebuild.project import Project
 from coursebuild.render import run_pandoc
 
@@ -110,6 +111,44 @@ def keep_for_pdf(root: Path, rel: str, markdown: str, meta: dict) -> None:
     target.with_suffix(".json").write_text(json.dumps(meta, default=str, ensure_ascii=False), encoding="utf-8")
 
 
+def execute_all(executor: Executor, parsed: list, state: str, use_cache: bool,
+                jobs: int) -> dict[str, ExecutionResult]:
+    """Execute every document (cache first); the ones that run go to ``jobs`` kernels in parallel.
+
+    Prints a line as each run finishes (N of M, seconds). The first failure stops the build.
+    """
+    results: dict[str, ExecutionResult] = {}
+
+    def run(item) -> ExecutionResult:
+        _, rel, doc, _, execute_opts = item
+        freeze = execute_opts.get("freeze", "auto")
+        return executor.run(doc, rel, use_cache=use_cache, extra_key=state if freeze is False else "")
+
+    todo = []
+    for item in parsed:
+        if use_cache and executor.cached(item[2], item[1], state if item[4].get("freeze", "auto") is False else ""):
+            results[item[1]] = run(item)
+        else:
+            todo.append(item)
+    if todo:
+        log(f"executing {len(todo)} of {len(parsed)} documents in {min(jobs, len(todo))} kernel(s) "
+            f"({len(parsed) - len(todo)} from cache)")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run, item): item[1] for item in todo}
+        try:
+            for k, future in enumerate(as_completed(futures), 1):
+                rel = futures[future]
+                results[rel] = future.result()
+                r = results[rel]
+                log(f"  ran {k}/{len(todo)}: {rel} in {r.seconds:.1f} s" if r.executed else
+                    f"  {k}/{len(todo)}: {rel} has no cells to run")
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    return results
+
+
 def state_digest(root: Path) -> str:
     """Digest of the pre-render's state files: documents with ``freeze: false`` re-run when it changes."""
     h = hashlib.sha256()
@@ -167,16 +206,23 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
     reports: list[DocReport] = []
     css_used: set[str] = set()
     log(f"offline engine: {len(files)} documents -> {out}")
-    for n, source in enumerate(files, 1):
+    # 1. parse and check every document first: syntax outside the subset fails before anything runs
+    parsed = []
+    for source in files:
         rel = project.relative(source)
         doc = qmd.parse(source)
         meta = project.document_metadata(source, doc.front_matter)
-        fmt, fmt_options = next(iter(meta["format"].items()))
         execute_opts = meta.get("execute", {}) or {}
         if execute_opts.get("error"):
             raise BuildError("execute: error: true would publish tracebacks; the course fails on errors", rel)
-        freeze = execute_opts.get("freeze", "auto")
-        result = executor.run(doc, rel, use_cache=use_cache, extra_key=state if freeze is False else "")
+        parsed.append((source, rel, doc, meta, execute_opts))
+    # 2. execute (cache hits are instant; the rest run in parallel kernels, one per core)
+    jobs = max(1, int(os.environ.get("COURSEBUILD_JOBS", os.cpu_count() or 1)))
+    results = execute_all(executor, parsed, state, use_cache, jobs)
+    # 3. assemble and render, in render-list order
+    for n, (_, rel, doc, meta, execute_opts) in enumerate(parsed, 1):
+        fmt, fmt_options = next(iter(meta["format"].items()))
+        result = results[rel]
         rel_html = str(Path(rel).with_suffix(".html"))
         out_file = out / rel_html
         stem = Path(rel).stem
