@@ -1,0 +1,118 @@
+"""Every week-3 figure helper returns a labelled Figure, and the numbers the deck quotes from the helpers
+carry the physics they claim (noise floor, unit dependence of distances, trigger accuracy, heating rate,
+where annotators disagree)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import leakage as lk
+from mlpc.figures import week03_data_quality as w3
+from mlpc.metrics import regression_scores
+
+STANDALONE = ["outlier_figure", "process_log_figure", "scaling_figure", "nondimensional_figure",
+              "trigger_fft_figure", "derivative_figure", "annotators_figure", "disagreement_figure",
+              "bayes_figure", "validation_schemes_figure"]
+UNITLESS_X = {"Row of the table", "Polynomial degree", "Specimen index", "Grey value g", "scaled value",
+              "value", "Predicted regime", ""}
+
+
+def _labelled(fig: Figure) -> None:
+    assert isinstance(fig, Figure)
+    xlabels = [ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()]
+    assert xlabels, "a figure without axis labels"
+    for lab in xlabels:
+        assert "(" in lab or lab in UNITLESS_X or lab.startswith("Ridge penalty") or "ΔH" in lab or \
+            "Delta" in lab, f"x label without unit: {lab!r}"
+
+
+@pytest.mark.parametrize("name", STANDALONE)
+def test_standalone_helpers_return_labelled_figures(name):
+    _labelled(getattr(w3, name)())
+
+
+@pytest.fixture(scope="module")
+def annotated():
+    return w3.week_annotators()
+
+
+def test_bias_variance_and_regularisation_figures_accept_precomputed_sweeps():
+    from mlpc import bias_variance as bv
+
+    sweep = bv.degree_sweep(range(1, 6), n_sets=20)
+    ridge = bv.ridge_sweep([1e-3, 1e-1, 10.0], n_sets=20)
+    logistic = bv.decompose(bv.fit_logistic, n_sets=20)
+    _labelled(w3.bias_variance_figure(sweep, logistic))
+    _labelled(w3.regularisation_figure(ridge, logistic))
+
+
+def test_leakage_figures_with_precomputed_scores():
+    table = lk.hardness_table()
+    scores = pd.DataFrame({"scheme": ["row", "specimen", "build"], "MAE": [4.0, 15.0, 15.5],
+                           "RMSE": [5.0, 20.0, 21.0], "R2": [0.98, 0.77, 0.76],
+                           "specimens_on_both_sides": [390, 0, 0]})
+    fig = w3.group_leak_figure(scores)
+    assert [round(p.get_height(), 1) for p in fig.axes[0].patches] == [4.0, 15.0, 15.5]
+    tiles = lk.micrograph_tiles(n_per_class=2)
+    assert len(w3.tiles_figure(tiles, {"random_tiles": 0.9, "grouped_by_micrograph": 0.5}).axes) == 3
+    _labelled(w3.temporal_figure(table))
+    board = pd.DataFrame([("group", "R²", 0.98, 0.76), ("spatial", "accuracy", 0.88, 0.51)],
+                         columns=["route", "metric", "leaky", "honest"]).assign(fmt="%.2f")
+    fig = w3.scoreboard_figure(board)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        leaky, honest = (p.get_height() for p in ax.patches)
+        assert leaky > honest
+
+
+def test_error_measure_figures(annotated):
+    rng = np.random.default_rng(0)
+    y = rng.uniform(100, 250, 50)
+    pred = y + rng.normal(0, 10, 50)
+    _labelled(w3.parity_figure(y, pred, regression_scores(y, pred)))
+    _labelled(w3.confusion_figure(np.array([0, 1, 2, 3, 2]), np.array([0, 1, 3, 3, 2])))
+    image, truth, _ = annotated
+    assert isinstance(w3.segmentation_overlay_figure(image, image < 0.4, truth, 2.0), Figure)
+
+
+def test_the_noise_floor_is_the_mae_of_repeatability_specimen_and_build_scatter():
+    sigma = np.sqrt(4.0**2 + (6 / 2.876) ** 2 + (12 / 2.876) ** 2)
+    assert w3.noise_floor_HV() == pytest.approx(sigma * np.sqrt(2 / np.pi))
+    assert 4.5 < w3.noise_floor_HV() < 5.5
+
+
+def test_distances_ignore_centring_but_depend_on_units_and_physical_groups_help():
+    s = w3.scaling_scores()
+    assert s["centred"] == pytest.approx(s["raw"])           # translation does not change a distance
+    assert abs(s["raw, v in m/s"] - s["raw"]) > 1.0          # a unit change does
+    assert s["physical groups"] < min(s["raw"], s["z-score"], s["min–max"])
+
+
+def test_trigger_and_fft_recover_the_planted_physics():
+    chk = w3.toolbox_checks(n_tracks=60)
+    assert chk["max_onset_error_us"] <= 50.0
+    assert chk["max_rayleigh_error"] < 0.03 and chk["n_balling"] >= 10
+
+
+def test_smoothing_before_differentiating_recovers_the_heating_rate():
+    r = w3.heating_rate()
+    ok = ~np.isnan(r["naive"])
+    rms = {k: np.sqrt(np.mean((r[k] - r["true"])[ok] ** 2)) for k in ("naive", "savgol")}
+    assert rms["savgol"] < 0.2 < 1.0 < rms["naive"]
+
+
+def test_annotators_disagree_within_a_few_micrometres_of_the_true_boundary(annotated):
+    _, truth, aset = annotated
+    x, frac = w3.disagreement_profile(truth, aset)
+    assert abs(x[np.nanargmax(frac)]) <= 4.0
+    assert np.nanmax(frac[x > 8.0]) < 0.05
+
+
+def test_regime_classifier_is_good_but_not_perfect_and_outputs_probabilities():
+    y, proba = w3.regime_predictions(n_tracks=120)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    acc = np.mean(proba.argmax(axis=1) == y)
+    assert 0.7 < acc < 1.0
