@@ -50,12 +50,12 @@ def test_cahn_hilliard_matches_mdsdata_and_is_cached_on_disk(fresh_cache):
     assert np.array_equal(ours.images, images) and np.allclose(ours.energy, energies)
     cache_file = fresh_cache / "mdsdata_cahn_hilliard_02.npz"
     assert cache_file.exists()
-    code = ("import time, numpy as np; t = time.perf_counter(); from mlpc.datasets import book_data as bd; "
-            "ch = bd.load_cahn_hilliard(simulations=2); print(time.perf_counter() - t, ch.energy.sum())")
+    # a second process reads the disk cache: it works even with mdsdata made unimportable
+    code = ("import sys; sys.modules['mdsdata'] = None; from mlpc.datasets import book_data as bd; "
+            "ch = bd.load_cahn_hilliard(simulations=2); print(ch.energy.sum())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "MLPC_CACHE": str(fresh_cache)}).stdout.split()
-    assert float(out[0]) < 1.0  # a second process reads the cache
-    assert float(out[1]) == pytest.approx(ours.energy.sum())
+    assert float(out[0]) == pytest.approx(ours.energy.sum())
 
 
 def test_cahn_hilliard_energy_tracks_the_interface_length(fresh_cache):
