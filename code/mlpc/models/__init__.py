@@ -1,0 +1,1 @@
+"""Small, seeded, CPU-friendly neural networks of the course (import the submodule you need)."""

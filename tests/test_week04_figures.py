@@ -1,0 +1,89 @@
+"""Week 4 figures show what their titles claim: E112 and E562 recover the truth, EBSD boundary rules change
+G, equal A_A and P_L do not fix the conductivity, and every figure has content."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import features as F
+from mlpc.datasets import micrographs
+from mlpc.figures import week04_representations as W
+from mlpc.representations import compare_representations
+
+
+def test_e112_intercept_and_planimetric_agree_with_the_truth_and_g_grows_as_grains_shrink():
+    rows = W.grain_size_measurements(seed=0)
+    for r in rows:
+        assert r["g_intercept"] == pytest.approx(r["g_true"], abs=0.35)
+        assert r["g_planimetric"] == pytest.approx(r["g_true"], abs=0.35)
+        assert r["intersections"] >= 50  # E112's minimum count per field
+    assert rows[0]["g_intercept"] > rows[1]["g_intercept"] + 1 > rows[2]["g_intercept"] + 2
+    assert "G (planimetric)" in W.grain_size_table(seed=0)
+
+
+def test_g_number_figure_follows_the_e112_table():
+    fig = W.g_number_figure()
+    g, intercept_um = fig.axes[0].lines[0].get_data()
+    assert np.interp(8.0, g, intercept_um) == pytest.approx(20.0, rel=0.01)  # E112: G 8 <-> 20.0 µm
+    _, n_a = fig.axes[1].lines[0].get_data()
+    assert np.interp(8.0, g, n_a) == pytest.approx(1984, rel=0.01)
+
+
+def test_point_count_spread_matches_binomial_for_random_points():
+    fig = W.point_count_figure(seed=0, n_repeats=200)
+    ax = fig.axes[1]
+    n, spread = ax.lines[0].get_data()  # random points
+    p = micrographs.two_phase(256, 0.3, "particles", feature_size_um=8.0, pixel_size_um=0.5, seed=0).fraction
+    np.testing.assert_allclose(spread, np.sqrt(p * (1 - p) / n), rtol=0.25)
+    assert "95 % CI" in W.e562_table(seed=0, n_fields=5)
+
+
+def test_ebsd_grain_size_depends_on_which_boundaries_count():
+    table = W.ebsd_grain_size_table(seed=1)
+    g = [float(line.split("|")[-2]) for line in table.splitlines()[2:]]
+    assert g[0] > g[1] > g[2]  # fewer boundaries counted -> larger grains -> smaller G
+    assert isinstance(W.ebsd_boundaries_figure(seed=1), Figure)
+
+
+def test_matched_morphologies_share_a_a_and_p_l_but_not_their_conductivity():
+    rows = W.same_features_measurements(seed=0)
+    fractions = [r["area_fraction"] for r in rows.values()]
+    p_l = [r["p_l"] for r in rows.values()]
+    assert np.ptp(fractions) < 0.01
+    assert np.ptp(p_l) / np.mean(p_l) < 0.05
+    lam, part = rows["lamellar"], rows["particles"]
+    assert max(lam["sigma_x"], lam["sigma_y"]) > 5 * max(part["sigma_x"], part["sigma_y"])
+    assert isinstance(W.same_features_figure(seed=0), Figure)
+
+
+@pytest.fixture(scope="module")
+def small_study():
+    s = micrographs.microstructure_classes(n_per_class=15, size=64, seed=2)
+    feats = F.feature_table(s.X, s.pixel_size_um)
+    comp = compare_representations(s.X, s.y, feats, s.class_names, n_splits=2, pixel_epochs=3, seed=0)
+    return s, feats, comp
+
+
+def test_one_neuron_draws_a_line_and_the_mlp_bends_it(small_study):
+    _, feats, comp = small_study
+    demos = W.boundary_demo_over_splits(feats, comp)
+    for d in demos:
+        w = d["neuron"].first_layer_weights()
+        assert w.shape == (2, 2)  # a single layer: the boundary w·x + b = 0 is a straight line
+        assert 0.0 <= d["accuracy"]["neuron"] <= 1.0 and d["base_rate"] == pytest.approx(0.75, abs=0.05)
+    assert "one neuron" in W.boundary_demo_summary(demos)
+
+
+def test_every_week04_figure_has_content(small_study):
+    s, feats, comp = small_study
+    demo = W.boundary_demo_over_splits(feats, comp)[0]
+    figures = [W.grain_size_figure(), W.neuron_figure(), W.dataset_figure(s.X, s.y, s.class_names),
+               W.feature_space_figure(feats, s.y, s.class_names),
+               W.decision_boundary_figure(demo, s.class_names), W.hidden_units_figure(demo),
+               W.training_curves_figure(comp), W.comparison_figure(comp), W.mistakes_figure(s.X, comp),
+               W.pixel_weights_figure(comp)]
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        assert any(ax.images or ax.lines or ax.collections or ax.patches for ax in fig.axes)
