@@ -62,6 +62,13 @@ def _link(url: str | None, text: str, missing: str = "in preparation", pdf: bool
     return f'<a href="{url}">{text}</a>{extra}'
 
 
+def slides_cell(week: Week) -> str:
+    """The Slides column: the deck and its PDF, or a buffer week's review page."""
+    if week.page:
+        return _link(_html(week.page), "Review")
+    return _link(slides_url(week), "Slides", "—" if week.buffer else "in preparation", True)
+
+
 def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
     if week.slug is None:
         return "—"
@@ -95,7 +102,7 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
         dates = f"{_short(w.lecture)}<br>{_short(w.exercise)}"
         rows.append(
             f'<tr id="week-{w.number:02d}"{current}><td class="week">Week {w.number}</td><td>{dates}</td>'
-            f"<td>{topic}</td><td>{_link(slides_url(w), 'Slides', '—' if w.buffer else 'in preparation', True)}</td>"
+            f"<td>{topic}</td><td>{slides_cell(w)}</td>"
             f"<td>{_link(handout_url(w), 'Exercise', '—' if w.buffer else 'in preparation', True)}</td>"
             f"<td>{_solution_cell(w, when, mode)}</td></tr>"
         )

@@ -96,6 +96,7 @@ class Week:
     deck: str | None = None
     exercise_source: str | None = None
     buffer: bool = False
+    page: str | None = None
     description: str | None = None
     release_override: dt.datetime | None = None
 
@@ -269,9 +270,13 @@ def load(path: Path | str = SCHEDULE_FILE, check_files: bool = True, check_holid
             if check_files and not (REPO_ROOT / value).exists():
                 raise ScheduleError(path, f"{where}.{key}", f"{value} does not exist",
                                     "create the file or remove the key until it exists")
+        page = rw.get("page")
+        if page is not None and check_files and not (REPO_ROOT / page).exists():
+            raise ScheduleError(path, f"{where}.page", f"{page} does not exist", "create the page or remove the key")
         weeks.append(Week(number=number, unit=str(unit), title=str(_require(rw, "title", where, path, "add a title")),
                           lecture=lecture, exercise=exercise, deck=rw.get("deck"),
                           exercise_source=rw.get("exercise_source"), buffer=bool(rw.get("buffer", False)),
+                          page=page,
                           description=" ".join(str(rw["description"]).split()) if rw.get("description") else None,
                           release_override=release))
     schedule = Schedule(path=path, course=course, units={str(k): str(v) for k, v in units.items()}, weeks=weeks,

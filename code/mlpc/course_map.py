@@ -1,0 +1,145 @@
+"""Where the course teaches what: learning outcomes, lab possibilities and difficult topics -> weeks.
+
+The texts of the learning outcomes (course page, section 1.4) and of the lab possibilities (section 1.5)
+are kept verbatim; the week numbers are the course's own mapping. The render functions read the schedule
+(:func:`mlpc.schedule.load`) and link a week's deck (``lectures/<stem>.html``) and handout
+(``handouts/<stem>.html``) only when the schedule lists them, so a link never points at a page that is
+not built: a week with neither shows "Week N (in preparation)".
+
+Used by ``index.qmd`` (outcomes, labs, course facts) and ``review.qmd`` (materials, difficult topics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from mlpc import release
+from mlpc.pages import handout_url, pdf_url, slides_url, solution_url
+from mlpc.schedule import Schedule, Week, load
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A text of the course page (or a review topic) and the weeks where it is taught, main week first."""
+
+    text: str
+    weeks: tuple[int, ...]
+    note: str = ""
+
+
+#: The seven learning outcomes (course page 1.4, verbatim) -> weeks that teach them.
+LEARNING_OUTCOMES: tuple[Mapping, ...] = (
+    Mapping("Interpret materials processing and characterization data as learning problems.", (1, 2, 3)),
+    Mapping("Build ML pipelines for microstructure analysis, process prediction, and spectral data.",
+            (4, 5, 7, 9, 10)),
+    Mapping("Understand the physics of data formation to avoid common ML pitfalls.", (2, 3)),
+    Mapping("Evaluate generalization, robustness, and uncertainty in experimental ML models.", (3, 6, 11)),
+    Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (5, 8, 11)),
+    Mapping("Integrate physical constraints into ML workflows.", (12,)),
+    Mapping("Critically assess claims about ML in materials processing and characterization.", (3, 10, 13)),
+)
+
+#: The ten lab possibilities (course page 1.5, verbatim) -> weeks whose exercise (or deck) realises them.
+LAB_POSSIBILITIES: tuple[Mapping, ...] = (
+    Mapping("Microscopy datasets: noise, metadata, units, and artifacts.", (1, 2)),
+    Mapping("Fourier inspection of SEM/TEM images.", (2,)),
+    Mapping("Broken vs correct ML pipelines (data leakage case studies).", (3,)),
+    Mapping("Feature extraction vs learned representations.", (4,)),
+    Mapping("Fine-tuning pretrained CNNs on microstructures.", (6, 5)),
+    Mapping("Process–property regression with uncertainty.", (11, 7)),
+    Mapping("GP-based process maps.", (11, 8)),
+    Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,)),
+    Mapping("ML-assisted autofocus or EBSD pattern classification.", (4, 6, 13), "EBSD patterns"),
+    Mapping("Multi-modal fusion of images, spectra, and process parameters.", (13,)),
+)
+
+#: Topics students find difficult -> where to revisit them (for the Week 14 review).
+DIFFICULT_TOPICS: tuple[Mapping, ...] = (
+    Mapping("Sampling, the Nyquist limit and aliasing in micrographs", (2,)),
+    Mapping("Data leakage and grouped cross-validation (split by specimen or build, not by image)", (3,)),
+    Mapping("Receptive field: what a CNN (or an attention layer) can see", (5, 10)),
+    Mapping("Transfer learning with few labelled micrographs", (6,)),
+    Mapping("Ill-posed inverse problems: many process settings, one microstructure", (8,)),
+    Mapping("Spectral unmixing with NMF: non-negativity, number of components", (9,)),
+    Mapping("Gaussian Process kernels and their hyperparameters", (11,)),
+    Mapping("Physical constraints: penalty terms versus hard constraints", (12,)),
+)
+
+
+def course_facts(schedule: Schedule | None = None) -> str:
+    """``Summer semester 2026 · 5 ECTS · 2 h lecture + 2 h exercises per week`` from the schedule's course block."""
+    course = (schedule or load()).course
+    return f"{course['semester']} · {course['ects']} ECTS · {course['hours']}"
+
+
+def week_links(week: Week, solution: bool = False, pdf: bool = False, when: dt.datetime | None = None,
+               mode: str | None = None, schedule: Schedule | None = None) -> str:
+    """Markdown for one week: ``Week N: [slides](…) · [exercise](…)``, only for what the schedule lists.
+
+    A week with neither a deck nor an exercise gives ``Week N (in preparation)``. With ``pdf`` the PDF exports
+    are linked too; with ``solution`` the solution is linked once :mod:`mlpc.release` shows it.
+    """
+    if not week.deck and not week.slug:
+        return f"Week {week.number} (in preparation)"
+    parts = []
+    for url, text in ((slides_url(week), "slides"), (handout_url(week), "exercise")):
+        if url is None:
+            parts.append(f"{text} in preparation")
+            continue
+        parts.append(f"[{text}]({url})" + (f" ([PDF]({pdf_url(url)}))" if pdf else ""))
+    if solution and week.slug:
+        schedule = schedule or load()
+        when = when or release.now(schedule)
+        if release.solution_visible(week, when, mode or release.build_mode()):
+            url = solution_url(week)
+            parts.append(f"[solution]({url})" + (f" ([PDF]({pdf_url(url)}))" if pdf else ""))
+    return f"Week {week.number}: " + " · ".join(parts)
+
+
+def _mapped_list(items: tuple[Mapping, ...], schedule: Schedule, numbered: bool) -> str:
+    lines = []
+    for i, item in enumerate(items, start=1):
+        where = "; ".join(week_links(schedule.week(n)) for n in item.weeks)
+        where_label = f"Where ({item.note})" if item.note else "Where"
+        bullet = f"{i}." if numbered else "-"
+        lines.append(f"{bullet} {item.text}  \n   *{where_label}:* {where}")
+    return "\n".join(lines) + "\n"
+
+
+def outcomes_markdown(schedule: Schedule | None = None) -> str:
+    """The seven learning outcomes, numbered, each with links to the weeks that teach it."""
+    return _mapped_list(LEARNING_OUTCOMES, schedule or load(), numbered=True)
+
+
+def labs_markdown(schedule: Schedule | None = None) -> str:
+    """The ten lab possibilities, each with links to the week's exercise and deck that realise it."""
+    return _mapped_list(LAB_POSSIBILITIES, schedule or load(), numbered=False)
+
+
+def difficult_topics_markdown(schedule: Schedule | None = None) -> str:
+    """The difficult topics of the review week, each with where to revisit it."""
+    return _mapped_list(DIFFICULT_TOPICS, schedule or load(), numbered=False)
+
+
+def buffer_text(schedule: Schedule | None = None) -> str:
+    """The buffer week's description from the schedule (the course page's Week 14 text)."""
+    schedule = schedule or load()
+    week = next(w for w in schedule.weeks if w.buffer)
+    return week.description or ""
+
+
+def materials_markdown(schedule: Schedule | None = None, when: dt.datetime | None = None,
+                       mode: str | None = None) -> str:
+    """Every week's deck, handout, released solution and their PDFs, by unit (links only for listed files)."""
+    schedule = schedule or load()
+    lines, unit = [], None
+    for w in schedule.weeks:
+        if w.buffer:
+            continue
+        if w.unit != unit:
+            unit = w.unit
+            lines.append(f"\n**Unit {unit}: {schedule.units[unit]}**\n")
+        lines.append(f"- *{w.title}* — "
+                     + week_links(w, solution=True, pdf=True, when=when, mode=mode, schedule=schedule))
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -1,0 +1,128 @@
+"""The home page's and the review page's maps: verbatim course-page texts, weeks in range, no broken links."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import course_map
+from mlpc.figures.home import SYNERGY_BOXES, synergy_map
+from mlpc.pages import pdf_url
+from mlpc.schedule import Schedule, load
+
+ROOT = Path(__file__).resolve().parents[1]
+LINK_RE = re.compile(r"\]\(([^)]+)\)")
+
+
+def _section_bullets(heading: str) -> list[str]:
+    """The ``- `` bullets under a numbered heading (e.g. ``1.4 Learning Outcomes``) of the course page."""
+    lines = (ROOT / "docs" / "course-page.txt").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == heading)
+    bullets = []
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if re.match(r"^\d+(\.\d+)+ ", text):
+            break
+        if text.startswith("- "):
+            bullets.append(text[2:].strip())
+    return bullets
+
+
+@pytest.fixture(scope="module")
+def schedule() -> Schedule:
+    return load()
+
+
+def _listed_urls(schedule: Schedule) -> set[str]:
+    """Every page the schedule lists (decks, handouts, solutions) and their PDFs."""
+    urls = set()
+    for w in schedule.weeks:
+        if w.deck:
+            urls.add(str(Path(w.deck).with_suffix(".html")))
+        if w.slug:
+            urls |= {f"handouts/{w.slug}.html", f"solutions/{w.slug}.html"}
+    return urls | {pdf_url(u) for u in urls}
+
+
+def test_outcomes_are_the_course_page_verbatim():
+    expected = _section_bullets("1.4 Learning Outcomes")
+    assert len(expected) == 7
+    assert [m.text for m in course_map.LEARNING_OUTCOMES] == expected
+
+
+def test_labs_are_the_course_page_verbatim():
+    expected = _section_bullets("1.5 Lab Possibilities")
+    assert len(expected) == 10
+    assert [m.text for m in course_map.LAB_POSSIBILITIES] == expected
+
+
+@pytest.mark.parametrize("items", [course_map.LEARNING_OUTCOMES, course_map.LAB_POSSIBILITIES,
+                                   course_map.DIFFICULT_TOPICS])
+def test_every_item_is_mapped_to_a_teaching_week(items):
+    for item in items:
+        assert item.weeks, item.text
+        assert all(1 <= n <= 13 for n in item.weeks), item.text  # week 14 has no new material
+        assert len(set(item.weeks)) == len(item.weeks), item.text
+
+
+def test_every_teaching_week_serves_some_outcome():
+    taught = {n for m in course_map.LEARNING_OUTCOMES for n in m.weeks}
+    assert taught == set(range(1, 14))
+
+
+@pytest.mark.parametrize("render", [course_map.outcomes_markdown, course_map.labs_markdown,
+                                    course_map.difficult_topics_markdown, course_map.materials_markdown])
+def test_links_only_to_what_the_schedule_lists(schedule, render):
+    links = LINK_RE.findall(render(schedule))
+    assert links, render.__name__
+    listed = _listed_urls(schedule)
+    for url in links:
+        assert url in listed, url
+        if not url.startswith("pdf/"):
+            source = ROOT / Path(url).with_suffix(".qmd")
+            if url.startswith(("handouts/", "solutions/")):
+                source = ROOT / "exercises" / Path(url).with_suffix(".qmd").name
+            assert source.exists(), source
+
+
+def test_unwritten_week_is_in_preparation_without_links(schedule):
+    bare = dataclasses.replace(schedule.week(3), deck=None, exercise_source=None)
+    assert course_map.week_links(bare) == "Week 3 (in preparation)"
+    only_deck = dataclasses.replace(schedule.week(3), exercise_source=None)
+    text = course_map.week_links(only_deck)
+    assert "handouts/" not in text and "exercise in preparation" in text
+    weeks = [bare if w.number == 3 else w for w in schedule.weeks]
+    fake = dataclasses.replace(schedule, weeks=weeks)
+    rendered = course_map.labs_markdown(fake)
+    assert "Week 3 (in preparation)" in rendered
+    assert "week03" not in rendered
+
+
+def test_materials_link_pdfs_and_released_solutions_only(schedule):
+    text = course_map.materials_markdown(schedule, when=schedule.week(1).lecture.starts_at, mode="student")
+    assert "solutions/" not in text  # nothing is released before the first session
+    w1 = schedule.week(1)
+    assert f"pdf/{w1.slug}-handout.pdf" in text
+    after = course_map.materials_markdown(schedule, when=w1.release_at, mode="student")
+    assert f"solutions/{w1.slug}.html" in after and f"pdf/{w1.slug}-solution.pdf" in after
+    assert "Week 14" not in after  # the buffer week is the review page itself
+
+
+def test_course_facts_and_buffer_text_come_from_the_schedule(schedule):
+    changed = dataclasses.replace(schedule, course={**schedule.course, "ects": 6, "semester": "Winter 2030"})
+    assert course_map.course_facts(changed).startswith("Winter 2030 · 6 ECTS")
+    assert course_map.buffer_text(schedule).startswith("No new material.")
+
+
+def test_synergy_map_is_a_figure_with_the_three_courses():
+    fig = synergy_map()
+    assert isinstance(fig, Figure)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"MFML", "ML-PC", "MG"} <= texts
+    for _, _, items, _ in SYNERGY_BOXES:
+        assert set(items) <= texts
+    assert "Gaussian Processes" in texts and "crystal structures" in texts
