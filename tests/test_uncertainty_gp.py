@@ -1,0 +1,74 @@
+"""GPs, ensembles, interval coverage and Bayesian optimisation behave as the week-11 lecture says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import uncertainty as unc
+from mlpc.datasets.process import relative_density_model
+
+
+def test_coverage_of_gaussian_draws_matches_nominal_level():
+    rng = np.random.default_rng(0)
+    y = rng.normal(0.0, 2.0, 20_000)
+    assert unc.interval_coverage(y, 0.0, 2.0, 0.68) == pytest.approx(0.68, abs=0.01)
+    assert unc.interval_coverage(y, 0.0, 2.0, 0.95) == pytest.approx(0.95, abs=0.01)
+    assert unc.interval_coverage(y, 0.0, 1.0, 0.95) < 0.7  # overconfident std under-covers
+    with pytest.raises(ValueError):
+        unc.interval_coverage(y, 0.0, 1.0, 1.5)
+
+
+def test_expected_improvement_rewards_mean_and_uncertainty():
+    ei = unc.expected_improvement([1.0, 0.0, 0.0], [0.1, 0.1, 2.0], best=0.5)
+    assert ei[0] == pytest.approx(0.5, abs=1e-3)  # certain improvement of 0.5
+    assert ei[1] < 1e-3 < ei[2]  # a low mean with a large std is still worth a try
+    ucb = unc.upper_confidence_bound([0.0, 0.0], [0.1, 1.0], kappa=2.0)
+    assert ucb[1] - ucb[0] == pytest.approx(1.8)
+
+
+def test_gp_recovers_noise_and_length_scale_in_input_units():
+    rng = np.random.default_rng(1)
+    v = rng.uniform(0.0, 3000.0, 80)  # mm/s
+    y = np.sin(v / 300.0) + rng.normal(0, 0.1, v.size)
+    gp = unc.fit_gp(v[:, None], y, length_scale=500.0, seed=0)
+    hp = unc.gp_hyperparameters(gp)
+    assert 150 < hp["length_scale"][0] < 600  # a sine of period 2π·300 mm/s
+    assert hp["noise_std"] == pytest.approx(0.1, rel=0.4)
+    _, sd_in = unc.gp_predict(gp, [[1500.0]], include_noise=False)
+    _, sd_out = unc.gp_predict(gp, [[6000.0]], include_noise=False)
+    assert sd_out[0] > 5 * sd_in[0]  # epistemic std grows away from the data
+
+
+def test_ensemble_spread_is_small_at_data_and_total_std_includes_noise():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (60, 1))
+    y = x[:, 0] ** 2 + rng.normal(0, 0.05, 60)
+    ens = unc.fit_mlp_ensemble(x, y, n_members=3, seed=0)
+    mu, sd_epi = ens.predict([[0.0]], include_noise=False)
+    _, sd_tot = ens.predict([[0.0]])
+    assert abs(mu[0]) < 0.1
+    assert sd_tot[0] > sd_epi[0]
+    assert 0.02 < ens.noise_std < 0.1
+
+
+def test_bayes_opt_finds_the_dense_window_of_316l():
+    p, v = np.meshgrid(np.linspace(50, 400, 12), np.linspace(100, 3000, 15), indexing="ij")
+    cand = np.c_[p.ravel(), v.ravel()]
+    hist = unc.bayes_opt(lambda x: float(relative_density_model(x[0], x[1])), cand, n_init=3, n_iter=6, seed=0)
+    assert len(hist.y) == 9 and len(np.unique(hist.X, axis=0)) == 9  # no cube built twice
+    assert np.all(np.diff(hist.best_so_far) >= 0)
+    assert hist.best_so_far[-1] > 99.5  # the printable window (density ≥ 99.5 %, "good")
+    with pytest.raises(ValueError):
+        unc.bayes_opt(lambda x: 0.0, cand, n_init=2, n_iter=1, acquisition="greedy")
+
+
+def test_week11_line_gp_is_uncertain_beyond_the_campaign():
+    from mlpc.figures import week11_gp as w11
+    gp = w11.line_gp()
+    _, sd_in = unc.gp_predict(gp, [[500.0]], include_noise=False)
+    _, sd_out = unc.gp_predict(gp, [[2800.0]], include_noise=False)
+    assert sd_out[0] > 3 * sd_in[0]
+    assert isinstance(w11.length_scale_effect(), Figure)
+    assert "mm/s" in w11.uncertainty_markdown()
