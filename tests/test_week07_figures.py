@@ -1,0 +1,98 @@
+"""Week-7 figure helpers return figures, and the numbers the slides quote obey the physics they claim:
+smoothing lag on the SPS ramp, the debounced trigger, Ti-6Al-4V thermal cycles, collapse counting,
+window fouling in the generator's range, and a detector table with honest "<" bounds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import timeseries as ts
+from mlpc.datasets.process import melt_pool_signals
+from mlpc.figures import week07_time_series as w7
+
+
+@pytest.fixture(scope="module")
+def signals():
+    return melt_pool_signals(n_tracks=120, seed=0)
+
+
+@pytest.fixture(scope="module")
+def features(signals):
+    return ts.track_features(signals.time_ms, signals.signal_V)
+
+
+@pytest.fixture(scope="module")
+def bench(signals):
+    return ts.porosity_benchmark(signals, gru_epochs=2, schemes={"temporal": ts.temporal_split(signals.timestamp)})
+
+
+@pytest.fixture(scope="module")
+def comparison(signals, features):
+    return ts.compare_detectors(w7.monitoring_scenarios(signals, features), n_streams=60, stream_length=300)
+
+
+def test_every_figure_helper_returns_a_figure(signals, features, bench, comparison):
+    scenario = w7.monitoring_scenarios(signals, features)[1]
+    figures = [
+        w7.signal_timescales_figure(), w7.thermal_cycles_figure(), w7.regime_fingerprints_figure(signals),
+        w7.smoothing_figure(), w7.trigger_figure(signals), w7.features_by_regime_figure(features, signals.regime),
+        w7.collapse_porosity_figure(signals, features), w7.rnn_diagram_figure(),
+        w7.vanishing_gradient_figure(n_steps=20), w7.forest_fit_figure(bench), w7.gru_fit_figure(bench),
+        w7.split_comparison_figure(bench.summary), w7.machine_drift_figure(signals, features),
+        w7.cusum_stream_figure(scenario, comparison), w7.detector_tradeoff_figure(comparison),
+    ]
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        assert fig.axes, "a figure without axes"
+    assert len(figures[2].axes) == 4 and len(figures[13].axes) == 3
+
+
+def test_smoothing_table_median_wins_and_causal_filters_lag_by_half_a_window():
+    tab = w7.smoothing_table(window=15).set_index("filter")
+    rms = tab["rms_K"]
+    assert rms["rolling median, centred"] < rms["rolling mean, centred"] < rms["raw log"]
+    assert rms["rolling median, centred"] < 3.0  # about the ±3 °C logging noise, spikes gone
+    lag = w7.ramp_rate_K_s() * (15 - 1) / 2
+    assert w7.ramp_rate_K_s() == pytest.approx(100 / 60, rel=0.01)  # 100 K/min ramp of the SPS schedule
+    assert tab.loc["rolling median, causal", "ramp_bias_K"] == pytest.approx(-lag, abs=1.5)
+    assert abs(tab.loc["rolling median, centred", "ramp_bias_K"]) < 1.0
+
+
+def test_trigger_table_debounced_schmitt_never_splits(signals):
+    tab = w7.trigger_table(signals).set_index("trigger")
+    split = tab["tracks split"]
+    assert split.iloc[0] > split.iloc[1] > split.iloc[2] == 0
+    assert tab["onset error (µs)"].iloc[2] < 20  # two samples at 100 kHz
+
+
+def test_thermal_cycles_of_ti64_remelt_then_transform():
+    th = w7.thermal_cycle_summary()
+    assert 1 <= th["n_remelted"] <= th["n_above_transus"] < th["n_layers"]
+    assert 1e5 < th["cooling_rate_K_s"] < 1e7  # LPBF solidification cooling rates
+    assert th["peak_first_K"] > th["liquidus_K"] > th["transus_K"] > th["peak_last_K"]
+
+
+def test_collapse_summary_and_machine_drift(signals, features):
+    cs = w7.collapse_summary(signals, features)
+    assert cs["r_dips_collapses"] > 0.85
+    assert cs["porosity_many_dips_pct"] > cs["porosity_few_dips_pct"] > cs["porosity_conduction_pct"]
+    drift = w7.machine_drift_table(signals, features)
+    assert len(drift) == 3
+    assert drift["fouling (%/h)"].between(0.5, 4.5).all()  # generator: 1–4 %/h
+    assert drift["gain at 0 h"].between(0.7, 1.6).all()
+
+
+def test_monitoring_table_writes_an_upper_bound_when_no_false_alarm_occurred(comparison):
+    table = w7.monitoring_table(comparison, n_watched=60 * 300)
+    assert list(table.columns) == ["statistic", "detector", "threshold", "false alarms per 1000",
+                                   "tracks to alarm", "missed"]
+    zero = comparison["false_alarms_per_1000"].to_numpy() == 0
+    assert all(v.startswith("<") for v in table["false alarms per 1000"][zero])
+    assert not any(v.startswith("<") for v in table["false alarms per 1000"][~zero])
+
+
+def test_markdown_table_keeps_integers_and_formats():
+    md = w7.markdown_table(pd.DataFrame({"machine": [0, 1], "gain": [1.234, 0.5]}), {"gain": ".2f"})
+    assert md.splitlines() == ["| machine | gain |", "|---|---|", "| 0 | 1.23 |", "| 1 | 0.50 |"]
