@@ -113,6 +113,8 @@ def test_cnn_learns_to_tell_sections_with_a_pore_from_sound_ones():
     hist = cnn.fit(m, X[:120], y[:120], X[120:], y[120:], epochs=8, batch_size=16, lr=5e-3, seed=0)
     assert hist.task == "classify" and len(hist.val_score) == 8
     assert hist.val_score[-1] >= 0.9
+    assert hist.best_epoch == int(np.argmin(hist.val_loss)) + 1
+    assert hist.val_loss[hist.best_epoch - 1] < hist.val_loss[0]
     prob = cnn.predict(m, X[120:])
     assert np.allclose(prob.sum(axis=1), 1.0, atol=1e-5)
 

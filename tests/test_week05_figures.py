@@ -1,0 +1,93 @@
+"""The week-5 figure helpers run on small, quickly trained runs and return Figures that show what their
+titles claim: tiling with half the receptive field as margin agrees with one pass, the raw threshold
+improves with dose, the classifier's confusion matrix counts the held-out images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from scipy import ndimage
+
+from mlpc.figures import week05_cnn as w5
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return w5.classification_run(n_per_class=8, n_train=24, epochs=1, small_per_class=1, small_epochs=3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def phase():
+    return w5.segmentation_run("phase", n=12, n_train=8, epochs=1, seed=0)
+
+
+@pytest.fixture(scope="module")
+def pores():
+    return w5.segmentation_run("porosity", n=12, n_train=8, epochs=1, seed=0)
+
+
+def test_classification_run_uses_one_split_for_both_models(clf):
+    assert len(clf.X_test) == 32 - 24 and clf.n_small == 4
+    cm = clf.confusion()
+    assert cm.sum() == len(clf.y_test)
+    assert np.array_equal(cm.sum(axis=1), np.bincount(clf.y_test, minlength=4))
+    assert len(clf.cnn_history.val_score) == len(clf.mlp_history.val_score) == 1
+    assert clf.init_filters.shape == (8, 5, 5)
+    assert not np.allclose(clf.init_filters, clf.cnn_model.conv1.weight.detach().numpy()[:, 0])
+
+
+@pytest.mark.parametrize("helper", [
+    w5.classifier_results_figure, w5.parameter_efficiency_figure, w5.learned_filters_figure,
+    w5.feature_maps_figure, w5.pooling_figure, w5.overfitting_figure,
+])
+def test_classification_figures(clf, helper):
+    fig = helper(clf)
+    assert isinstance(fig, Figure) and fig.axes
+
+
+def test_handmade_filters_respond_to_the_structure_they_encode():
+    fig = w5.handmade_filters_figure()
+    assert isinstance(fig, Figure)
+    filters = w5._filters(0.0)  # lamellae normal along x: stripes run along y
+    assert all(abs(k.sum()) < 1e-9 and np.isclose(np.linalg.norm(k), 1.0) for k in filters.values())
+    x = np.arange(40)
+    stripes = np.tile(np.where(x % 8 < 3, 0.1, 0.9), (40, 1))  # dark vertical lamellae
+    par = np.abs(ndimage.correlate(stripes - stripes.mean(), filters["stripe ∥ lamellae"])).max()
+    perp = np.abs(ndimage.correlate(stripes - stripes.mean(), filters["stripe ⊥ lamellae"])).max()
+    assert par > 5 * perp
+
+
+@pytest.mark.parametrize("helper", [w5.phase_results_figure, w5.receptive_field_figure])
+def test_phase_figures(phase, helper):
+    assert isinstance(helper(phase), Figure)
+
+
+@pytest.mark.parametrize("helper", [w5.porosity_results_figure, w5.class_recall_figure, w5.failure_cases_figure])
+def test_porosity_figures(pores, helper):
+    assert isinstance(helper(pores), Figure)
+    scores = pores.scores()
+    assert 0 <= scores["otsu_iou"] <= 1 and scores["unet_dice"] >= scores["unet_iou"]
+
+
+def test_tiling_with_half_the_receptive_field_agrees_with_one_pass(phase):
+    result = w5.tiling_result(phase, size=128)
+    margins = sorted(result.tiled)
+    assert margins == [0, 22]
+    assert result.disagreement(22) == 0.0
+    assert phase.model.standardise is True
+    assert isinstance(w5.tiling_figure(result), Figure)
+
+
+def test_noise_sweep_raw_threshold_improves_with_dose(phase):
+    sweep = w5.noise_sweep(phase, doses=(2, 20, 200), n=6)
+    assert np.all(np.diff(sweep.iou["Otsu"]) > 0)
+    assert set(sweep.examples) == {2.0, 20.0, 200.0}
+    assert isinstance(w5.noise_figure(sweep), Figure)
+
+
+def test_bad_kind_is_refused():
+    with pytest.raises(ValueError, match="kind"):
+        w5.segmentation_run("grains")
+    with pytest.raises(ValueError, match="n_train"):
+        w5.segmentation_run("phase", n=10, n_train=10)
