@@ -74,11 +74,12 @@ def course_facts(schedule: Schedule | None = None) -> str:
 
 
 def week_links(week: Week, solution: bool = False, pdf: bool = False, when: dt.datetime | None = None,
-               mode: str | None = None, schedule: Schedule | None = None) -> str:
+               mode: str | None = None, schedule: Schedule | None = None, root: str = "") -> str:
     """Markdown for one week: ``Week N: [slides](…) · [exercise](…)``, only for what the schedule lists.
 
     A week with neither a deck nor an exercise gives ``Week N (in preparation)``. With ``pdf`` the PDF exports
-    are linked too; with ``solution`` the solution is linked once :mod:`mlpc.release` shows it.
+    are linked too; with ``solution`` the solution is linked once :mod:`mlpc.release` shows it. ``root`` is
+    the path from the page to the site root (``"../"`` for a page in a folder such as ``handouts/``).
     """
     if not week.deck and not week.slug:
         return f"Week {week.number} (in preparation)"
@@ -87,20 +88,20 @@ def week_links(week: Week, solution: bool = False, pdf: bool = False, when: dt.d
         if url is None:
             parts.append(f"{text} in preparation")
             continue
-        parts.append(f"[{text}]({url})" + (f" ([PDF]({pdf_url(url)}))" if pdf else ""))
+        parts.append(f"[{text}]({root}{url})" + (f" ([PDF]({root}{pdf_url(url)}))" if pdf else ""))
     if solution and week.slug:
         schedule = schedule or load()
         when = when or release.now(schedule)
         if release.solution_visible(week, when, mode or release.build_mode()):
             url = solution_url(week)
-            parts.append(f"[solution]({url})" + (f" ([PDF]({pdf_url(url)}))" if pdf else ""))
+            parts.append(f"[solution]({root}{url})" + (f" ([PDF]({root}{pdf_url(url)}))" if pdf else ""))
     return f"Week {week.number}: " + " · ".join(parts)
 
 
-def _mapped_list(items: tuple[Mapping, ...], schedule: Schedule, numbered: bool) -> str:
+def _mapped_list(items: tuple[Mapping, ...], schedule: Schedule, numbered: bool, root: str = "") -> str:
     lines = []
     for i, item in enumerate(items, start=1):
-        where = "; ".join(week_links(schedule.week(n)) for n in item.weeks)
+        where = "; ".join(week_links(schedule.week(n), root=root) for n in item.weeks)
         where_label = f"Where ({item.note})" if item.note else "Where"
         bullet = f"{i}." if numbered else "-"
         lines.append(f"{bullet} {item.text}  \n   *{where_label}:* {where}")
@@ -112,9 +113,12 @@ def outcomes_markdown(schedule: Schedule | None = None) -> str:
     return _mapped_list(LEARNING_OUTCOMES, schedule or load(), numbered=True)
 
 
-def labs_markdown(schedule: Schedule | None = None) -> str:
-    """The ten lab possibilities, each with links to the week's exercise and deck that realise it."""
-    return _mapped_list(LAB_POSSIBILITIES, schedule or load(), numbered=False)
+def labs_markdown(schedule: Schedule | None = None, root: str = "") -> str:
+    """The ten lab possibilities, each with links to the week's exercise and deck that realise it.
+
+    ``root`` is the path from the page to the site root (``"../"`` from a handout).
+    """
+    return _mapped_list(LAB_POSSIBILITIES, schedule or load(), numbered=False, root=root)
 
 
 def difficult_topics_markdown(schedule: Schedule | None = None) -> str:
