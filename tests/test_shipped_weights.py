@@ -1,0 +1,64 @@
+"""The shipped backbones in data/weights: small float32 state_dicts, documented, and their recorded
+pretext validation scores reproduce from the files on the seeded validation sets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from mlpc import transfer
+
+transfer.set_threads(2)
+NAMES = tuple(transfer.BACKBONES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_are_small_float32_state_dicts_with_a_complete_record(name):
+    path = transfer.weights_dir() / f"{transfer.BACKBONES[name]}.pt"
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert path.stat().st_size < 1_000_000
+    assert record["file_size_bytes"] == path.stat().st_size
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    floats = [v for v in state.values() if v.is_floating_point()]
+    assert floats and all(v.dtype == torch.float32 for v in floats)
+    for key in ("data", "seed", "steps", "command", "validation", "train_time_s", "augmentation"):
+        assert key in record, f"{name}: record lacks {key!r}"
+    assert record["command"] == "python code/pretrain_backbones.py"
+
+
+def test_natural_backbone_reproduces_its_recorded_validation_accuracy():
+    record = transfer.pretraining_record("natural")
+    score = transfer.validation_score("natural")
+    assert abs(score - record["validation"]["value"]) <= 0.005
+    assert score > 5 * record["validation"]["chance"]
+
+
+def test_micrograph_backbone_reproduces_its_recorded_view_retrieval_accuracy():
+    record = transfer.pretraining_record("micrograph")
+    score = transfer.validation_score("micrograph")
+    assert abs(score - record["validation"]["value"]) <= 0.005
+    assert score > 50 * record["validation"]["chance"]
+    # the untrained network with the same architecture is far worse: the score measures pretraining
+    untrained = transfer.view_retrieval_accuracy(transfer.Backbone(seed=0), transfer.micrograph_validation_set())
+    assert untrained < score / 2
+
+
+def test_pretraining_moved_the_weights_away_from_their_common_start():
+    start = transfer.Backbone(seed=0).state_dict()
+    nat, mic = transfer.load_backbone("natural").state_dict(), transfer.load_backbone("micrograph").state_dict()
+    w = "body.9.weight"  # the last convolution
+    assert not np.allclose(nat[w], start[w]) and not np.allclose(mic[w], start[w])
+    assert not np.allclose(nat[w], mic[w])
+
+
+def test_readme_states_what_the_records_say(root):
+    readme = (root / "data" / "weights" / "README.md").read_text()
+    for name in NAMES:
+        record = transfer.pretraining_record(name)
+        assert record["file"] in readme
+        assert f"{record['validation']['value']:.4f}" in readme
+        assert f"{record['file_size_bytes']:,}" in readme
+        assert f"{record['train_time_s']:.0f} s" in readme

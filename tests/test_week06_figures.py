@@ -1,0 +1,83 @@
+"""Week 6 figure helpers return Figures, and the facts the slides quote hold: data-set counts, the SEM frame
+time, the filter spectra of the two backbones, and the transfer successes and failures on three tasks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from mlpc import transfer
+from mlpc.figures import week06_transfer as w6
+
+transfer.set_threads(2)
+
+
+@pytest.fixture(scope="module")
+def task():
+    return w6.microstructure_task(pool_per_class=10, val_per_class=20)
+
+
+def test_dataset_sizes_count_the_library_and_quote_the_literature():
+    df = w6.dataset_sizes().set_index("data set")
+    ch = df.loc["Cahn–Hilliard (mdsdata)"]
+    assert (ch["items"], ch["independent"]) == (17_866, 18)
+    assert df.loc["nanoindentation (mdsdata)", "independent"] == 4
+    assert df.loc["ImageNet-1k (photos)", "items"] > 1000 * df.loc["UHCSDB (steel SEM)", "items"]
+    assert isinstance(w6.dataset_sizes_figure(), Figure)
+
+
+def test_frame_time_is_electrons_needed_over_electrons_per_second():
+    assert w6.frame_time_s(1024 * 1024, 50, 100e-12) == pytest.approx(1024**2 * 50 * 1.602176634e-19 / 1e-10)
+    assert w6.frame_time_s(100, 10, 1e-9) == pytest.approx(w6.frame_time_s(100, 20, 2e-9))
+    with pytest.raises(ValueError):
+        w6.frame_time_s(0)
+
+
+def test_filter_spectra_natural_is_band_pass_and_micrograph_is_low_pass():
+    ff = w6.filter_facts().set_index("backbone")
+    assert ff.loc["natural", "low_frequency_share"] < ff.loc["random", "low_frequency_share"]
+    assert ff.loc["micrograph", "low_frequency_share"] > ff.loc["random", "low_frequency_share"]
+    assert ff.loc["micrograph", "similarity_to_init"] < ff.loc["natural", "similarity_to_init"] < 1.0
+    assert isinstance(w6.first_layer_filters_figure(), Figure)
+
+
+def test_each_backbone_fails_where_its_pretraining_invariance_removes_the_signal(task):
+    t = w6.transfer_tasks(n_per_class=5, micro=task).set_index(["task", "backbone"])["mean"]
+    morph, direction, bse = dict.fromkeys(t.index.get_level_values(0))
+    assert t[morph, "micrograph"] > t[morph, "natural"] > t[morph, "random"]
+    assert t[direction, "micrograph"] < t[direction, "natural"]  # D4-invariant views
+    assert t[bse, "natural"] < t[bse, "random"] - 0.15  # brightness-jitter invariance
+    assert isinstance(w6.transfer_tasks_figure(w6.transfer_tasks(2, seeds=(0, 1), micro=task)), Figure)
+
+
+def test_learning_curve_helpers_run_on_the_same_validation_set(task):
+    curve = w6.transfer_learning_curve(task, probe_sizes=(2, 5), train_sizes=(2,), seeds=(0, 1), steps=3)
+    assert set(curve["method"]) == {"probe-random", "probe-natural", "probe-micrograph", "scratch",
+                                    "finetune-micrograph"}
+    assert len(curve) == 3 * 2 * 2 + 2 * 1 * 2
+    assert isinstance(w6.learning_curve_figure(curve, chance=0.25), Figure)
+
+
+def test_orientation_demo_shows_the_invalid_rotation():
+    demo = w6.orientation_demo(n_train_per_class=10, n_val_per_class=20)
+    assert demo.accuracy["none"] > 0.9 and demo.accuracy["d4"] < 0.7
+    assert isinstance(w6.invalid_rotation_figure(demo), Figure)
+
+
+@pytest.mark.parametrize("helper", [w6.effective_samples_figure, w6.pretraining_data_figure,
+                                    w6.allowed_augmentations_figure, w6.contrast_jitter_figure])
+def test_figure_helpers_return_figures_with_content(helper):
+    fig = helper()
+    assert isinstance(fig, Figure) and len(fig.axes) >= 2
+    assert any(ax.images or ax.lines for ax in fig.axes)
+
+
+def test_learning_curve_figure_plots_mean_and_std_from_a_table():
+    rows = [{"method": m, "n_per_class": n, "n_train": 4 * n, "seed": s, "accuracy": 0.5 + 0.01 * n + 0.01 * s,
+             "seconds": 0.0} for m in ("scratch", "probe-micrograph") for n in (2, 10) for s in (0, 1, 2)]
+    fig = w6.learning_curve_figure(pd.DataFrame(rows), chance=0.25)
+    ax = fig.axes[0]
+    assert len(ax.containers) == 2  # one errorbar container per method
+    assert np.isclose(ax.containers[0].lines[0].get_ydata()[0], 0.53)
