@@ -35,11 +35,36 @@ import pandas as pd
 
 from mlpc.datasets.process import AMBIENT_K, get_material, relative_density_model, volumetric_energy_density
 
+#: Hollomon–Jaffe parameter (K) at which half of the as-built cell structure is retained (1000 °C for 1 h).
+RECOVERY_HJ_HALF_K: float = 25_460.0
+#: Width (K) of the logistic recovery/recrystallisation step in the Hollomon–Jaffe parameter.
+RECOVERY_HJ_WIDTH_K: float = 700.0
+#: Friction stress (MPa) and Hall–Petch coefficients (MPa·µm^0.5) on cells and on recrystallised grains.
+FRICTION_STRESS_MPA: float = 180.0
+HALL_PETCH_CELLS: float = 250.0
+HALL_PETCH_GRAINS: float = 400.0
+#: Grain size (µm) of fully recrystallised LPBF 316L.
+RECRYSTALLISED_GRAIN_UM: float = 40.0
 MONOTONE: dict[str, int] = {"anneal_temperature_C": -1, "anneal_time_h": -1}
 """Sign of the monotone dependence of ``hardness_HV`` and ``yield_strength_MPa`` on these columns."""
 
 _MISSING_COLUMNS = ("power_W", "speed_mm_s", "hatch_um", "relative_density_pct", "hardness_HV",
                     "yield_strength_MPa")
+
+
+def vickers_from_yield(yield_strength_MPa) -> np.ndarray:
+    """Vickers hardness (HV) from yield strength for steels, ``σ_y = −90.7 + 2.876·HV`` (Pavlina & Van Tyne 2008)."""
+    return (np.asarray(yield_strength_MPa, dtype=float) + 90.7) / 2.876
+
+
+def recrystallised_hardness_HV(grain_size_um: float = RECRYSTALLISED_GRAIN_UM) -> float:
+    """Hardness (HV) of fully dense, fully recrystallised 316L: Hall–Petch on the grains, then Pavlina–Van Tyne.
+
+    This is prior knowledge that needs no anneal data: with 40 µm grains, ``180 + 400/√40 = 243 MPa`` → 116 HV.
+    """
+    if not grain_size_um > 0:
+        raise ValueError(f"grain_size_um={grain_size_um!r} must be > 0 µm")
+    return float(vickers_from_yield(FRICTION_STRESS_MPA + HALL_PETCH_GRAINS / np.sqrt(grain_size_um)))
 
 
 def process_property_truth(power_W, speed_mm_s, hatch_um, layer_um, anneal_temperature_C,
@@ -64,14 +89,15 @@ def process_property_truth(power_W, speed_mm_s, hatch_um, layer_um, anneal_tempe
         mat.absorptivity * p)
     cell = 80.0 * cooling ** -0.33
     hj = (temp_c + 273.15) * (20.0 + np.log10(hours))
-    retained = 1.0 / (1.0 + np.exp((hj - 25_460.0) / 700.0))
-    sigma_dense = 180.0 + retained * 250.0 / np.sqrt(cell) + (1 - retained) * 400.0 / np.sqrt(40.0)
+    retained = 1.0 / (1.0 + np.exp((hj - RECOVERY_HJ_HALF_K) / RECOVERY_HJ_WIDTH_K))
+    sigma_dense = (FRICTION_STRESS_MPA + retained * HALL_PETCH_CELLS / np.sqrt(cell)
+                   + (1 - retained) * HALL_PETCH_GRAINS / np.sqrt(RECRYSTALLISED_GRAIN_UM))
     sigma_dense = sigma_dense + 3.0 * np.asarray(build_number, dtype=float)
     yield_strength = sigma_dense * (density / 100.0) ** 4
     return {
         "cooling_rate_K_s": cooling, "cell_size_um": cell, "retained_fraction": retained,
         "relative_density_pct": density, "yield_strength_MPa": yield_strength,
-        "hardness_HV": (yield_strength + 90.7) / 2.876,
+        "hardness_HV": vickers_from_yield(yield_strength),
     }
 
 
@@ -134,7 +160,7 @@ def process_property_table(n_builds: int = 8, specimens_per_build: int = 12, ind
     build_effect = rng.normal(0, 12.0, n_builds)[build]
     spec_effect = rng.normal(0, 6.0, n_spec)
     sigma_spec = truth["yield_strength_MPa"] + build_effect + spec_effect
-    hv_spec = (sigma_spec + 90.7) / 2.876
+    hv_spec = vickers_from_yield(sigma_spec)
     ys_meas = sigma_spec + rng.normal(0, 8.0, n_spec)
     dens_meas = np.minimum(truth["relative_density_pct"] + rng.normal(0, 0.15, n_spec), 100.0)
 
@@ -184,4 +210,6 @@ def process_property_table(n_builds: int = 8, specimens_per_build: int = 12, ind
     )
 
 
-__all__ = ["MONOTONE", "process_property_truth", "ProcessPropertyData", "process_property_table"]
+__all__ = ["MONOTONE", "RECOVERY_HJ_HALF_K", "RECOVERY_HJ_WIDTH_K", "FRICTION_STRESS_MPA", "HALL_PETCH_CELLS",
+           "HALL_PETCH_GRAINS", "RECRYSTALLISED_GRAIN_UM", "vickers_from_yield", "recrystallised_hardness_HV",
+           "process_property_truth", "ProcessPropertyData", "process_property_table"]
