@@ -93,6 +93,16 @@ def test_no_asset_is_loaded_from_the_network(site):
     assert not offenders, "network references:\n" + "\n".join(offenders)
 
 
+def test_no_page_shows_a_python_object_repr(site):
+    """A cell ending in ``ax.legend()`` or ``plt.plot(...)`` prints ``<matplotlib.legend.Legend at 0x…>`` under
+    its figure; end such a line with ``;`` (Quarto shows the same repr)."""
+    leaks = []
+    for page in html_pages(site):
+        for m in re.finditer(r"&lt;(matplotlib\.[\w.]+|Figure size)[^&]*&gt;", page.read_text(encoding="utf-8")):
+            leaks.append(f"{page.relative_to(site)}: {m.group(0)}")
+    assert not leaks, "object reprs in cell output:\n" + "\n".join(leaks)
+
+
 @pytest.mark.parametrize("week", [w for w in SCHEDULE.weeks if w.deck], ids=lambda w: f"week{w.number:02d}")
 def test_deck_title_slide_figures_and_notes(site, week):
     html = (site / Path(week.deck).with_suffix(".html")).read_text(encoding="utf-8")
