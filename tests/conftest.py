@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
 
 import pytest
+
+# as in mlpc/__init__.py: test modules may import torch before mlpc
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_site"
@@ -27,3 +32,20 @@ def site() -> Path:
 @pytest.fixture(scope="session")
 def build_report(site: Path) -> dict:
     return json.loads((ROOT / "_build" / "build-report-_site.json").read_text())
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch):
+    """Refuse every outgoing connection (as OSError, like a machine without network) and fail the test if any
+    was attempted, even when the code under test caught the error and fell back silently."""
+    attempts: list[tuple] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[1:] if args and isinstance(args[0], socket.socket) else args)
+        raise OSError("network access attempted (tests run offline)")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield attempts
+    assert not attempts, f"network access attempted: {attempts}"

@@ -120,6 +120,15 @@ def test_a_failing_cell_names_the_document_and_the_cell(tmp_path, root):
     assert "ValueError: porosity must be in [0, 1]" in message
 
 
+def test_missing_reveal_js_fails_before_any_kernel_starts(tmp_path, root, capsys):
+    slow = GOOD.replace("print(6 * 7)", "raise RuntimeError('this cell must never run')")
+    proj = make_project(tmp_path, root, slow)
+    (proj / "node_modules").unlink()
+    with pytest.raises(BuildError, match=r"reveal.js is not installed: run `npm ci`"):
+        build_site(proj)
+    assert "executing" not in capsys.readouterr().out
+
+
 def test_the_cli_exits_non_zero_and_says_build_failed(tmp_path, root):
     import subprocess
     import sys
@@ -129,3 +138,28 @@ def test_the_cli_exits_non_zero_and_says_build_failed(tmp_path, root):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "BUILD FAILED" in proc.stderr and "week01-deck.qmd:24: div class '.speaker'" in proc.stderr
+
+
+def test_no_network_fixture_refuses_and_records_connections(no_network):
+    import socket
+
+    with pytest.raises(OSError, match="network access attempted"):
+        socket.create_connection(("127.0.0.1", 9), timeout=1)
+    with pytest.raises(OSError):
+        socket.socket().connect(("127.0.0.1", 9))
+    assert len(no_network) == 2
+    no_network.clear()  # both attempts were the point of this test
+
+
+def test_kernels_and_mlpc_let_idle_openmp_threads_sleep(tmp_path, root):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    probe = "import mlpc, os; print(os.environ['OMP_WAIT_POLICY'])"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    probe = ("import os; from pathlib import Path; from coursebuild.execute import Executor; "
+             f"Executor(Path('.'), Path({str(tmp_path)!r}), [], Path('.')); print(os.environ['OMP_WAIT_POLICY'])")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"

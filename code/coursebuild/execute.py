@@ -85,6 +85,9 @@ class Executor:
         self.timeout = timeout
         self.track_root = str(track_root.resolve())
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        # kernels inherit this: idle OpenMP threads of torch/BLAS sleep instead of spinning while another kernel
+        # builds on the same cores (see mlpc/__init__.py); set once here, not per thread
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         versions = f"{sys.version}|{nbformat.__version__}"
         self.environment_digest = hashlib.sha256(
             (versions + tree_digest(env_digest_paths, (".py", ".yml", ".yaml", ".npz", ".npy", ".csv", ".json",
@@ -105,15 +108,21 @@ class Executor:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-    def cached(self, doc: Document, rel: str, extra_key: str = "") -> bool:
-        """Whether ``doc`` would come from the cache (or has nothing to run)."""
+    def from_cache(self, doc: Document, rel: str, extra_key: str = "") -> ExecutionResult | None:
+        """The cached result of ``doc`` if its cells and every file it imported are unchanged, else None.
+
+        A document with nothing to run needs no kernel: it gets an empty result.
+        """
         if not [c for c in doc.cells if c.option("eval", True)]:
-            return True
+            return ExecutionResult({}, 0.0, cache_hit=False, executed=False)
         cache_file = self.cache_dir / f"{self.cache_key(doc, rel, extra_key)}.json"
         if not cache_file.exists():
-            return False
-        deps = json.loads(cache_file.read_text()).get("deps", {})
-        return self.file_hashes(list(deps)) == deps
+            return None
+        data = json.loads(cache_file.read_text())
+        deps = data.get("deps", {})
+        if self.file_hashes(list(deps)) != deps:
+            return None
+        return ExecutionResult({int(k): v for k, v in data["outputs"].items()}, data["seconds"], True, False)
 
     def run(self, doc: Document, rel: str, use_cache: bool = True, extra_key: str = "",
             env: dict[str, str] | None = None) -> ExecutionResult:
@@ -121,13 +130,9 @@ class Executor:
         to_run = [c for c in doc.cells if c.option("eval", True)]
         if not to_run:
             return ExecutionResult({}, 0.0, cache_hit=False, executed=False)
-        key = self.cache_key(doc, rel, extra_key)
-        cache_file = self.cache_dir / f"{key}.json"
-        if use_cache and cache_file.exists():
-            data = json.loads(cache_file.read_text())
-            deps = data.get("deps", {})
-            if self.file_hashes(list(deps)) == deps:
-                return ExecutionResult({int(k): v for k, v in data["outputs"].items()}, data["seconds"], True, False)
+        if use_cache and (hit := self.from_cache(doc, rel, extra_key)) is not None:
+            return hit
+        cache_file = self.cache_dir / f"{self.cache_key(doc, rel, extra_key)}.json"
         start = time.perf_counter()
         outputs, dep_files = self._execute(doc, rel, to_run, env or {})
         seconds = time.perf_counter() - start

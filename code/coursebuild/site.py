@@ -53,8 +53,11 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
-    """Copy reveal.js and KaTeX from node_modules into the site; fail with the fix if they are missing."""
+def check_vendor(root: Path, themes: set[str]) -> None:
+    """Fail with the fix if reveal.js (right version), KaTeX or a theme the decks use is missing.
+
+    Called before any kernel starts, so a missing `npm ci` costs seconds, not a whole execution.
+    """
     pkg = root / "node_modules" / "reveal.js" / "package.json"
     if not pkg.exists():
         raise BuildError("reveal.js is not installed: run `npm ci` (or `make deps`)", root / "package.json")
@@ -62,10 +65,19 @@ def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
     if version != REVEAL_VERSION:
         raise BuildError(f"reveal.js {version} is installed, the decks need {REVEAL_VERSION} (Quarto's): "
                          "run `npm ci`", root / "package.json")
+    for source in VENDOR.values():
+        if not (root / source).exists():
+            raise BuildError(f"{source} is missing: run `npm ci`", root / "package.json")
+    for theme in themes:
+        if not (root / "node_modules/reveal.js/dist/theme" / f"{theme}.css").exists():
+            raise BuildError(f"reveal.js has no theme '{theme}'", root / "lectures" / "_metadata.yml")
+
+
+def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
+    """Copy reveal.js and KaTeX from node_modules into the site (after :func:`check_vendor`)."""
+    check_vendor(root, themes)
     for target, source in VENDOR.items():
         src = root / source
-        if not src.exists():
-            raise BuildError(f"{source} is missing: run `npm ci`", root / "package.json")
         # reveal's themes: only the one the decks use (others @import web fonts) and the local fonts
         ignore = shutil.ignore_patterns("theme") if target.endswith("revealjs/dist") else None
         shutil.copytree(src, out / target, dirs_exist_ok=True, ignore=ignore)
@@ -73,8 +85,6 @@ def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
     theme_dst = out / "site_libs/revealjs/dist/theme"
     theme_dst.mkdir(parents=True, exist_ok=True)
     for theme in themes:
-        if not (theme_src / f"{theme}.css").exists():
-            raise BuildError(f"reveal.js has no theme '{theme}'", root / "lectures" / "_metadata.yml")
         shutil.copy2(theme_src / f"{theme}.css", theme_dst / f"{theme}.css")
     shutil.copytree(theme_src / "fonts", theme_dst / "fonts", dirs_exist_ok=True)
 
@@ -122,12 +132,16 @@ def execute_all(executor: Executor, parsed: list, state: str, use_cache: bool,
     def run(item) -> ExecutionResult:
         _, rel, doc, _, execute_opts = item
         freeze = execute_opts.get("freeze", "auto")
-        return executor.run(doc, rel, use_cache=use_cache, extra_key=state if freeze is False else "")
+        # only cache misses get here: run without looking at the cache again
+        return executor.run(doc, rel, use_cache=False, extra_key=state if freeze is False else "")
 
     todo = []
     for item in parsed:
-        if use_cache and executor.cached(item[2], item[1], state if item[4].get("freeze", "auto") is False else ""):
-            results[item[1]] = run(item)
+        _, rel, doc, _, execute_opts = item
+        hit = executor.from_cache(doc, rel, state if execute_opts.get("freeze", "auto") is False else "") \
+            if use_cache else None
+        if hit is not None:
+            results[rel] = hit
         else:
             todo.append(item)
     if todo:
@@ -216,6 +230,10 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
         if execute_opts.get("error"):
             raise BuildError("execute: error: true would publish tracebacks; the course fails on errors", rel)
         parsed.append((source, rel, doc, meta, execute_opts))
+        fmt, fmt_options = next(iter(meta["format"].items()))
+        if fmt == "revealjs":
+            themes.add(str(fmt_options.get("theme", "white")))
+    check_vendor(root, themes)
     # 2. execute (cache hits are instant; the rest run in parallel kernels, one per core)
     jobs = max(1, int(os.environ.get("COURSEBUILD_JOBS", os.cpu_count() or 1)))
     results = execute_all(executor, parsed, state, use_cache, jobs)
@@ -246,8 +264,6 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
             shutil.copy2(out_file, cached_html)
         render_s = time.perf_counter() - t1
         css_used.update([*meta.get("css", []), *fmt_options.get("css", [])])
-        if fmt == "revealjs":
-            themes.add(str(fmt_options.get("theme", "white")))
         how = "cache" if result.cache_hit else ("run" if result.executed else "no cells")
         log(f"[{n:2d}/{len(files)}] {rel:<55s} {how:<8s} exec {result.seconds:6.1f} s  "
             f"render {render_s:4.1f} s  ({len(doc.cells)} cells)")

@@ -5,7 +5,13 @@ Sub-packages: ``mlpc.datasets`` (real and synthetic data), ``mlpc.plotting`` (on
 ``mlpc.figures`` (figure helpers used by the decks and handouts).
 """
 
+import os
 from pathlib import Path
+
+# Idle OpenMP threads sleep instead of spinning. torch reads this when it loads its OpenMP runtime, which every
+# mlpc module that uses torch imports after this package: on a shared or busy CPU (2 cores, two kernels building
+# in parallel), spinning threads slowed the course's small networks down 10–50 fold (measured with 2 threads).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"

@@ -32,24 +32,18 @@ with deep learning encoders pre-trained on a large microscopy dataset", *npj Com
 
 from __future__ import annotations
 
-import os
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-# Idle OpenMP threads sleep instead of spinning (set before torch loads its OpenMP runtime): on a shared or
-# busy CPU, spinning threads slow these small networks down many times.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import json  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.nn import functional as F
 
 #: Fixed input scaling of the backbone (keeps absolute grey levels: no per-image standardisation).
 INPUT_OFFSET = 0.5

@@ -27,20 +27,14 @@ Springer 2024, ch. 17 (neural networks).
 
 from __future__ import annotations
 
-import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-# Idle OpenMP threads sleep instead of spinning. Must be set before torch loads its OpenMP runtime: on a
-# shared or busy CPU, spinning threads slow these small networks down 10-50 fold (measured with 2 threads).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
 
 #: A layer of a receptive-field calculation: (kind, kernel size, stride); kind is "conv", "pool" or "up".
 Layer = tuple[str, int, int]
