@@ -4,7 +4,6 @@ they are known for: interface energy in Cahn–Hilliard, Onsager's T_c in Ising,
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -13,15 +12,6 @@ import pytest
 from scipy.stats import spearmanr
 
 from mlpc.datasets import book_data as bd
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.fixture

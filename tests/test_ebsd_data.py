@@ -3,8 +3,6 @@ misorientation, texture labels and the orientation map obey crystallography."""
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 
@@ -23,16 +21,7 @@ def real() -> ebsd.RealEBSDPatterns:
     return ebsd.load_nickel_ebsd_small()
 
 
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
-def test_real_ni_and_master_pattern_load_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    _no_network(monkeypatch)
+def test_real_ni_and_master_pattern_load_without_network(no_network) -> None:
     ebsd._master_pattern_signal.cache_clear()
     real = ebsd.load_nickel_ebsd_small()
     master = ebsd.load_nickel_master_pattern()

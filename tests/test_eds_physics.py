@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 
@@ -101,15 +99,6 @@ def test_same_seed_same_spectrum_different_seed_different_noise():
 def test_bad_input_is_refused_with_the_argument_named(kwargs, name):
     with pytest.raises(ValueError, match=name):
         eds_spectrum(**kwargs)
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a loader tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_real_sem_spectrum_loads_offline_and_shows_its_elements(no_network):

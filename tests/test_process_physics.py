@@ -3,8 +3,6 @@ thermal histories and SPS/heat-treatment logs (mlpc.datasets.process)."""
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -247,12 +245,7 @@ def test_bad_input_raises_a_clear_error(call, match):
         call()
 
 
-def test_generators_do_not_touch_the_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+def test_generators_do_not_touch_the_network(no_network):
     pr.process_map()
     pr.process_experiments()
     pr.melt_pool_signals(n_tracks=8)

@@ -5,8 +5,6 @@ and are seeded, the learning-curve runner compares methods on the same subsets, 
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 import torch
@@ -188,12 +186,7 @@ def test_frequency_response_tells_smoothing_from_edge_filters():
     assert freq[0] > 0 and freq[-1] < 0.5
 
 
-def test_nothing_here_touches_the_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+def test_nothing_here_touches_the_network(no_network):
     transfer.load_backbone("natural")
     transfer.natural_patches(1, split="val")
     micro = transfer.unlabelled_micrographs(4, ch_simulations=[16], n_cahn_hilliard=4, seed=1)

@@ -3,8 +3,6 @@ physics they claim (Bragg and Scherrer, Kanaya–Okayama, Poisson, frame time = 
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -19,12 +17,7 @@ def _labels(fig: Figure) -> str:
     return " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
 
 
-def test_real_data_helpers_never_touch_the_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+def test_real_data_helpers_never_touch_the_network(no_network):
     w1.eds_live_real_s.cache_clear()
     live, real = w1.eds_live_real_s()
     assert 0 < live < real  # dead time: live time is shorter than real time
