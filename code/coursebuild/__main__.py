@@ -46,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--today", help="pretend today is YYYY-MM-DD[THH:MM] (sets MLPC_TODAY)")
         p.add_argument("--out", help="output folder")
         p.add_argument("--root", default=".", help="project root (default: .)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="re-execute every document (and, for site, re-export every deck PDF)")
         if name == "build":
             p.add_argument("--only", nargs="+", help="render only these documents (no clean of the output)")
-            p.add_argument("--no-cache", action="store_true", help="re-execute every document")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if args.command == "bench":
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "site":
             from coursebuild.pdf import export_all
 
-            export_all(root, out)
+            export_all(root, out, use_cache=not args.no_cache)
     except BuildError as exc:
         print(f"\nBUILD FAILED\n{exc}", file=sys.stderr)
         return 1

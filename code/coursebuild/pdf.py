@@ -12,17 +12,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import yaml
 
 from coursebuild.errors import BuildError
+from coursebuild.execute import tree_digest
 from coursebuild.render import FILTERS, pandoc_binary
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -56,6 +60,32 @@ def export_deck(root: Path, site: Path, rel_html: str, out_pdf: Path) -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     if proc.returncode != 0 or not out_pdf.exists():
         raise BuildError(f"decktape failed:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}", rel_html)
+
+
+def deck_pdf_key(root: Path, site: Path, rel_html: str) -> str:
+    """Cache key of a deck's PDF: the deck's HTML, its figures, the site's stylesheets and the decktape version.
+
+    The same key means decktape would print the same slides; a changed figure, note-free text or style changes it.
+    """
+    html = site / rel_html
+    h = hashlib.sha256(html.read_bytes())
+    h.update(tree_digest([html.parent / f"{html.stem}_files", site / "styles"]).encode())
+    pkg = root / "node_modules" / "decktape" / "package.json"
+    h.update(pkg.read_bytes() if pkg.exists() else b"no decktape")
+    return h.hexdigest()
+
+
+def pdf_page_count(path: Path) -> int:
+    """Number of pages of a PDF (page objects, also inside compressed object streams as decktape writes them)."""
+    data = Path(path).read_bytes()
+    chunks = [data]
+    for m in re.finditer(rb"/FlateDecode[^>]*>>\s*stream\r?\n", data):
+        end = data.find(b"endstream", m.end())
+        try:
+            chunks.append(zlib.decompress(data[m.end():end]))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", chunk)) for chunk in chunks)
 
 
 def export_page(root: Path, site: Path, rel_source: str, out_pdf: Path) -> None:
@@ -115,8 +145,12 @@ def site_documents(root: Path, site: Path) -> list[dict]:
     return docs
 
 
-def export_all(root: Path, site: Path, quarto: bool = False) -> list[tuple[str, str, float]]:
-    """Export every deck, handout and solution present in ``site``; returns (source page, pdf, seconds)."""
+def export_all(root: Path, site: Path, quarto: bool = False, use_cache: bool = True) -> list[tuple[str, str, float]]:
+    """Export every deck, handout and solution present in ``site``; returns (source page, pdf, seconds).
+
+    Deck PDFs (decktape, ~15 s each) are cached in ``_build/pdf-cache`` under :func:`deck_pdf_key`; handouts
+    and solutions (Typst, < 1 s) are always made.
+    """
     docs = site_documents(root, site)
     pdf_dir = site / "pdf"
     if pdf_dir.exists():
@@ -124,21 +158,31 @@ def export_all(root: Path, site: Path, quarto: bool = False) -> list[tuple[str, 
     pdf_dir.mkdir(parents=True)
     targets = docs
     results = []
+    hits = 0
     start = time.perf_counter()
     for n, doc in enumerate(targets, 1):
         t0 = time.perf_counter()
         out_pdf = pdf_dir / pdf_name(doc["output"])
+        how = "run"
         if doc["format"] == "revealjs":
-            export_deck(root, site, doc["output"], out_pdf)
+            cached = root / "_build" / "pdf-cache" / f"{deck_pdf_key(root, site, doc['output'])}.pdf"
+            if use_cache and cached.exists():
+                shutil.copy2(cached, out_pdf)
+                how = "cache"
+            else:
+                export_deck(root, site, doc["output"], out_pdf)
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(out_pdf, cached)
         elif quarto:
             export_page_quarto(root, doc["source"], out_pdf)
         else:
             export_page(root, site, doc["source"], out_pdf)
         seconds = time.perf_counter() - t0
         results.append((doc["output"], f"pdf/{out_pdf.name}", round(seconds, 2)))
-        print(f"[{n:2d}/{len(targets)}] pdf/{out_pdf.name:<50s} {seconds:5.1f} s", flush=True)
+        hits += how == "cache"
+        print(f"[{n:2d}/{len(targets)}] pdf/{out_pdf.name:<50s} {how:<5s} {seconds:5.1f} s", flush=True)
     total = time.perf_counter() - start
-    print(f"summary: {len(results)} PDFs in {total:.1f} s -> {pdf_dir}", flush=True)
+    print(f"summary: {len(results)} PDFs in {total:.1f} s ({hits} decks from cache) -> {pdf_dir}", flush=True)
     (root / "_build" / f"pdf-report-{site.name}.json").write_text(json.dumps(
-        {"seconds": round(total, 2), "pdfs": results}, indent=1))
+        {"seconds": round(total, 2), "deck_cache_hits": hits, "pdfs": results}, indent=1))
     return results
