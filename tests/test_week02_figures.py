@@ -59,3 +59,54 @@ def test_spectrum_image_has_two_components_for_three_phases():
     assert s["n_above_threshold"] == 2 == s["n_parallel_analysis"]
     assert s["best_k"] == 2
     assert s["rmse_by_k"][2] < 0.3 * s["rmse_raw"]
+
+
+# Numbers the Week 2 deck states in prose (alt text and speaker notes), with the deck's own arguments.
+
+def test_deck_probe_profile_peaks():
+    """Alt text: peaks of about 7, 3 and ~1 times the mean for 0.1, 0.2 and 0.35 nm probes."""
+    from mlpc.datasets import imaging, micrographs
+
+    lat = micrographs.lattice_image(160, pixel_size_nm=0.02, spacing_nm=w2.SRTIO3_A_NM, column_fwhm_nm=0.08,
+                                    column_scatter=0.0, seed=0)
+    crop = slice(40, 120)
+    row = int(np.argmax(lat.image[crop, crop].max(axis=1)))
+    peaks = []
+    for f in (0.1, 0.2, 0.35):
+        img = imaging.gaussian_psf(lat.image, f, lat.pixel_size_nm)[crop, crop]
+        peaks.append((img / img.mean())[row].max())
+    assert 6.5 < peaks[0] < 8.5 and 2.5 < peaks[1] < 3.5 and 1.0 < peaks[2] < 1.4
+
+
+def test_deck_poisson_fit_claims_hold_over_seeds():
+    """Alt text: √N-weighted LSQ about −30 % at 10 counts, → 0 at 1000; notes: the likelihood is unbiased and
+    scatters less than the other unbiased fit (unweighted LSQ) at every area."""
+    for seed in range(3):
+        n = w2.poisson_fit_numbers(seed=seed)
+        assert -35 < n["neyman_lsq bias"][0] < -25 and abs(n["neyman_lsq bias"][-1]) < 1
+        assert np.all(np.abs(n["poisson_mle bias"]) < 3)
+        assert np.all(n["poisson_mle spread"] < n["ordinary_lsq spread"])
+
+
+def test_deck_sampling_alt_text_numbers():
+    """Nyquist: 7.8, 2.2, 1.3 px per period and a 1.29 nm alias at 0.3 nm; moiré ~3 nm at ~45° in a 35 nm
+    field; noise floor crossing near 1.1 µm⁻¹."""
+    assert [round(w2.SRTIO3_A_NM / p, 1) for p in (0.05, 0.18, 0.3)] == [7.8, 2.2, 1.3]
+    k = 1 / w2.SRTIO3_A_NM
+    assert 1 / abs(k - round(k * 0.3) / 0.3) == pytest.approx(1.29, abs=0.01)
+    m = w2.moire_numbers()
+    assert 2.8 < m["d_measured_nm"] < 3.3 and 40 < m["alias_angle_deg"] < 50
+    assert 96 * m["pixel_nm"] == pytest.approx(35, abs=1)
+    assert 1.0 < w2.noise_floor_numbers(seed=0)["k_info_per_um"] < 1.2
+
+
+def test_deck_scree_and_reconstruction_alt_text_numbers():
+    """Alt text of the scree, loadings and reconstruction slides."""
+    s = w2.scree_numbers()
+    assert round(s["eig1"], 1) == 86.3 and round(s["eig2"], 1) == 58.5 and round(s["eig3"], 1) == 1.8
+    assert s["eig3"] < s["noise_threshold"]
+    _, _, u, pa, _ = w2.spectrum_image_pca(200.0, 0)
+    assert 350 < u.eigenvalues[0] < 450 and 110 < u.eigenvalues[1] < 150
+    assert 7 < u.eigenvalues[2] < 10 and 2.5 < u.eigenvalues[19] < 3.5
+    assert 11 < pa[0] < 13.5 and 3.5 < pa[19] < 4.5
+    assert round(s["rmse_by_k"][0], 2) == 1.04 and 0.11 < s["rmse_by_k"][2] < 0.13 and round(s["rmse_raw"], 2) == 0.63

@@ -116,3 +116,63 @@ def test_regime_classifier_is_good_but_not_perfect_and_outputs_probabilities():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     acc = np.mean(proba.argmax(axis=1) == y)
     assert 0.7 < acc < 1.0
+
+
+# Numbers the Week 3 deck states in prose (alt text and speaker notes), with the deck's own arguments.
+
+def test_deck_hampel_window_claims_hold_over_seeds():
+    """Notes: a 21 s window at 8 robust σ flags exactly the five spikes; 11 s at 4σ flags about 20 false ones
+    (9–24 over seeds 0–4; 21 for the deck's seed 0)."""
+    from mlpc import cleaning
+    from mlpc.datasets.process import process_log
+
+    for seed in range(3):
+        log = process_log("sps", seed=seed)
+        strict = cleaning.hampel(log.temperature_C, half_window=10, k=8.0)
+        assert set(np.flatnonzero(strict)) == set(log.spike_index.tolist())
+    log = process_log("sps", seed=0)
+    loose = np.flatnonzero(cleaning.hampel(log.temperature_C, half_window=5, k=4.0))
+    assert 15 <= len(set(loose) - set(log.spike_index.tolist())) <= 25
+
+
+def test_deck_annotator_and_bayes_alt_text_numbers(annotated):
+    image, truth, aset = annotated
+    x, frac = w3.disagreement_profile(truth, aset)
+    assert 0.7 < frac[(x > -4) & (x < 0)].max() < 0.9  # "about 0.8 within 4 µm inside the voids"
+    assert 0.25 < frac[(x > 0) & (x < 2)].max() < 0.45  # "about 0.35 just outside"
+    assert frac[np.abs(x) > 6].max() < 0.1
+    st = w3.class_statistics(image, truth)
+    assert 0.75 < st["mean_matrix"] < 0.85 and 0.15 < st["mean_void"] < 0.25
+    assert [round(100 * f, 1) for f in (aset.area_fractions.min(), aset.area_fractions.max())] == [2.6, 5.9]
+
+
+def test_deck_leakage_alt_text_numbers():
+    """Alt text of the group-leakage, tiles, temporal and scoreboard slides."""
+    table = lk.hardness_table()
+    s = lk.split_scheme_scores(table).set_index("scheme")
+    assert round(s.loc["row", "MAE"], 1) == 3.9 and s.loc["row", "MAE"] < w3.noise_floor_HV()
+    assert 14 < s.loc["specimen", "MAE"] < 16 and 14 < s.loc["build", "MAE"] < 16
+    t = lk.tile_scores(lk.micrograph_tiles())
+    assert round(t["random_tiles"], 2) == 0.88 and round(t["grouped_by_micrograph"], 2) == 0.51
+    res = w3.temporal_residuals(table)
+    future = res.loc[res["test"], "residual"]
+    assert len(future) == 8 and future.min() > 8 and future.max() < 27  # "10 to 25 HV above zero"
+    temporal = lk.temporal_scores(table)
+    assert temporal["random_builds_R2"] > temporal["forward_R2"]
+
+
+def test_deck_bias_variance_alt_text():
+    """Alt text: lowest expected error near degree 5, exploding from degree 7 on."""
+    from mlpc import bias_variance as bv
+
+    sweep = bv.degree_sweep(range(1, 11), n_sets=100).set_index("degree")["expected_mse"]
+    assert sweep.idxmin() == 5
+    assert sweep[7] > 5 * sweep[5] and sweep[6] < 3 * sweep[5]
+
+
+def test_physical_groups_beat_every_scaling_of_the_raw_features_over_seeds():
+    """Deck: k-NN on three dimensionless groups is better than any scaling of the six raw features."""
+    for seed in range(3):
+        sc = w3.scaling_scores(lk.hardness_table(seed=seed))
+        best_raw = min(v for k, v in sc.items() if k != "physical groups")
+        assert sc["physical groups"] < best_raw
