@@ -91,3 +91,38 @@ def test_bad_kind_is_refused():
         w5.segmentation_run("grains")
     with pytest.raises(ValueError, match="n_train"):
         w5.segmentation_run("phase", n=10, n_train=10)
+
+
+def test_weight_counts_quoted_in_the_deck_and_exercise_prose():
+    """Deck notes: "6,148 weights", "262k weights" for the pixel-MLP; exercise: "29,641 weights; receptive
+    field 44 px = 88 µm"."""
+    from mlpc.models import cnn
+
+    assert cnn.count_parameters(cnn.SmallCNN(4, 8)) == 6148
+    assert 261_500 < cnn.count_parameters(cnn.PixelMLP(64, 4, hidden=64)) < 262_500
+    assert cnn.count_parameters(cnn.SmallUNet()) == 29_641
+    assert cnn.receptive_field(cnn.SmallUNet.layers) * 2.0 == 88.0
+
+
+def test_exercise_checkpoints_that_need_no_training():
+    """Checkpoints of the week-5 handout (Tasks 1, 2 and the Otsu half of Task 5), to the ±0.03 the handout
+    promises for scores; the U-Net checkpoints need a 12-epoch training and are checked by the build."""
+    from mlpc import micrograph_segmentation as ms
+
+    data = ms.porosity_set(240, seed=5)
+    train, test = data.subset(slice(0, 160)), data.subset(slice(200, 240))
+    assert train.X.shape[-1] * train.pixel_size_um == 128
+    assert abs(100 * train.Y.mean() - 15.1) < 0.1
+    pct = {n: 100 * np.mean(train.class_map == k + 1) for k, n in enumerate(train.class_names)}
+    expected = {"gas_pore": 10.2, "lack_of_fusion": 4.6, "crack": 0.36, "inclusion": 1.1}
+    assert all(abs(pct[k] - v) < 0.06 for k, v in expected.items()), pct
+    sigma = ms.tune_otsu_smoothing(train.X, train.Y)
+    otsu = ms.otsu_segment(test.X, sigma)
+    recall = ms.class_recall(otsu, test.class_map, test.class_names)
+    assert sigma == 1.0
+    assert abs(ms.iou(otsu, test.Y) - 0.84) < 0.03 and abs(ms.dice(otsu, test.Y) - 0.91) < 0.03
+    assert abs(recall["inclusion"] - 0.41) < 0.03 and abs(recall["crack"] - 0.61) < 0.03
+    stress = ((dict(pixel_size_um=1.0), 0.91), (dict(pixel_size_um=4.0), 0.30), (dict(dose=(3.0, 3.0)), 0.47))
+    for kwargs, iou in stress:
+        s = ms.porosity_set(40, seed=7, **kwargs)
+        assert abs(ms.iou(ms.otsu_segment(s.X, sigma), s.Y) - iou) < 0.03, kwargs

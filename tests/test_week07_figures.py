@@ -96,3 +96,48 @@ def test_monitoring_table_writes_an_upper_bound_when_no_false_alarm_occurred(com
 def test_markdown_table_keeps_integers_and_formats():
     md = w7.markdown_table(pd.DataFrame({"machine": [0, 1], "gain": [1.234, 0.5]}), {"gain": ".2f"})
     assert md.splitlines() == ["| machine | gain |", "|---|---|", "| 0 | 1.23 |", "| 1 | 0.50 |"]
+
+
+def test_numbers_quoted_in_the_deck_prose_and_alt_text():
+    """Prose of the week-7 deck that is not printed by a cell: the checkpoint answers (2 remelting cycles, 3
+    above the β-transus, ~10⁶ K/s, lag ≈ 12 K), the GRU's 2,041 weights, the alt texts of the feature strips,
+    the fouling lines and the forest's importances, all on the deck's own 600 tracks (seed 0)."""
+    import numpy as np
+
+    th = w7.thermal_cycle_summary()
+    assert (th["n_remelted"], th["n_above_transus"]) == (2, 3) and 1e6 <= th["cooling_rate_K_s"] < 1e7
+    assert 11.0 < w7.ramp_rate_K_s() * 7 < 12.5
+    assert ts.SequenceRegressor(n_inputs=2, hidden=24, cell="gru").n_weights() == 2041
+    sig = w7.deck_signals()
+    trig = ts.laser_on_trigger(sig.time_ms, sig.signal_V)
+    feats = ts.track_features(sig.time_ms, sig.signal_V, trigger=trig)
+    med = feats.groupby(sig.regime).median()
+    assert 2.0 < med.loc["keyhole", "level_V"] < 2.6 and med.loc["lack_of_fusion", "level_V"] < 0.5
+    assert all(0.9 < med.loc[r, "level_V"] < 1.3 for r in ("conduction", "balling"))
+    slow = med["slow_cv"]
+    assert slow["conduction"] < slow["keyhole"] < min(slow["lack_of_fusion"], slow["balling"])
+    assert med["peak_freq_kHz"].idxmax() == "balling"
+    key_dips = feats["dip_rate_per_ms"][sig.regime == "keyhole"]
+    assert 0.7 < key_dips.quantile(0.05) and key_dips.quantile(0.95) < 7.5
+    assert (feats["dip_rate_per_ms"][sig.regime != "keyhole"].median()) == 0
+    drift = w7.machine_drift_table(sig, feats).set_index("machine")
+    assert drift["gain at 0 h"].between(1.2, 1.3).all()
+    assert drift["fouling (%/h)"].idxmax() == 1 and 3.5 < drift.loc[1, "fouling (%/h)"] < 4.5
+    assert drift["fouling (%/h)"].idxmin() == 2 and 1.0 < drift.loc[2, "fouling (%/h)"] < 2.0
+    train, _ = ts.temporal_split(sig.timestamp)[0]
+    y = np.log10(sig.porosity_pct)
+    forest = ts.feature_forest(0).fit(feats.to_numpy()[train], y[train])
+    ranked = list(feats.columns[np.argsort(forest.feature_importances_)[::-1]])
+    assert ranked[:3] == ["slow_cv", "dip_rate_per_ms", "on_duration_ms"] and ranked[3] == "level_V"
+
+
+def test_vanishing_gradient_alt_text():
+    """Plain RNN: about a decade every 4–5 steps (twelve decades in 50); GRU slower; LSTM with forget-gate
+    bias +3 stays near 0.1 for all 50 steps."""
+    import numpy as np
+
+    decades = {c: -np.log10(ts.recurrent_gradient_profile(c)[-1]) for c in ("rnn", "gru", "lstm")}
+    assert 11 < decades["rnn"] < 13 and decades["gru"] < decades["lstm"] < decades["rnn"]
+    assert 49 / 5 < decades["lstm"] and decades["gru"] < 49 / 4.5
+    open_gate = np.log10(ts.recurrent_gradient_profile("lstm", forget_bias=3.0))
+    assert np.all(np.abs(open_gate + 1) < 0.3)

@@ -258,7 +258,8 @@ def invalid_rotation_figure(demo: OrientationDemo) -> Figure:
 
 def contrast_jitter_figure(jitter_max: float = 0.2, seed: int = 0) -> Figure:
     """Left: BSE coefficient η(Z) (Reuter 1972) with a ±5 % brightness band around Fe, which covers Co and
-    Ni. Right: fraction of jittered training images whose yield matches another element (label flips)."""
+    ends just below Ni (5.6 % above Fe). Right: fraction of jittered training images whose yield matches another
+    element (label flips)."""
     z = np.linspace(20, 34, 200)
     fig, axes = new_figure(2, size=(11.0, 4.4))
     ax = axes[0]
