@@ -72,3 +72,40 @@ def test_week11_line_gp_is_uncertain_beyond_the_campaign():
     assert sd_out[0] > 3 * sd_in[0]
     assert isinstance(w11.length_scale_effect(), Figure)
     assert "mm/s" in w11.uncertainty_markdown()
+
+
+def _exercise_split(seed: int):
+    from mlpc.datasets.process import process_experiments
+
+    cubes = process_experiments(n_points=90, seed=seed)
+    inside = cubes.speed_mm_s <= 1500.0
+    test_mask = np.random.default_rng(seed).random(len(cubes)) < 0.3
+    return cubes[inside & ~test_mask], cubes[inside & test_mask], cubes[~inside]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_week11_exercise_reading_gp_vs_ensemble(seed):
+    """The week-11 solution's "Expected reading": inside the range the ensemble is more accurate but its ±1σ band
+    under-covers, the GP covers every extrapolation cube; the ensemble's collapse outside holds on seed 0, not
+    on seed 1 (its spread opens there)."""
+    cols = ["power_W", "speed_mm_s"]
+    train, test, extra = _exercise_split(seed)
+    gp = unc.fit_gp(train[cols], train.relative_density_pct, seed=seed)
+    ens = unc.fit_mlp_ensemble(train[cols], train.relative_density_pct, n_members=5, seed=seed)
+
+    def score(pred, frame):
+        mu, sd = pred(frame[cols].to_numpy())
+        y = frame.relative_density_pct.to_numpy()
+        return (np.sqrt(np.mean((y - mu) ** 2)), unc.interval_coverage(y, mu, sd, 0.68),
+                unc.interval_coverage(y, mu, sd, 0.95), sd.mean())
+
+    gp_test, gp_extra = (score(lambda X: unc.gp_predict(gp, X), f) for f in (test, extra))
+    ens_test, ens_extra = (score(ens.predict, f) for f in (test, extra))
+    assert ens_test[0] < gp_test[0] and ens_test[1] < 0.68 and gp_extra[2] == 1.0
+    if seed == 0:
+        assert (len(train), len(test), len(extra)) == (45, 13, 32)
+        assert abs(ens_test[0] - 1.8) < 0.2 and abs(gp_test[0] - 3.9) < 0.3 and 0.3 < ens_test[1] < 0.5
+        assert abs(gp_extra[0] - 6.0) < 0.5 and abs(ens_extra[0] - 10.0) < 1.0 and ens_extra[2] < 0.1
+        assert ens_extra[3] < 1.5 and 10 < gp_extra[3] < 12.5 and abs(ens.noise_std - 0.13) < 0.02
+    if seed == 1:
+        assert ens_extra[2] > 0.8 and ens_extra[3] > 5  # the spread does open here

@@ -79,7 +79,8 @@ class TinyViT(nn.Module):
 
     ``image_size`` / ``patch`` patches per side, each flattened and embedded in ``dim`` dimensions, plus a
     learned position embedding and a class token; ``depth`` blocks of ``heads`` heads. Without the
-    position embedding the model would be blind to *where* a disk is, like :class:`LocalCNN`.
+    position embedding attention is blind to the order of the patches; on diffraction patterns the content
+    of a patch (a part of the central disk at one edge) still betrays where it sits.
     """
 
     def __init__(self, image_size: int = 32, patch: int = 4, dim: int = 32, depth: int = 2, heads: int = 2,

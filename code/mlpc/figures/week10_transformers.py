@@ -76,6 +76,19 @@ def comparison_run(n_train: int = 300, n_test: int = 200, epochs: int = 10, curv
                          np.array([*cc, hc.val_score[-1]]), data.class_names)
 
 
+def updown_ratio_accuracy(n_train: int = 300, n_test: int = 200, seed: int = 0) -> float:
+    """Test accuracy of the physical rule with no training: "−c up" when the diffracted counts of the lower
+    half (outside the central disk) exceed those of the upper half; the test patterns of :func:`comparison_run`."""
+    data = stem4d_classification(n=n_train + n_test, task="polarity", pattern_px=PATTERN_PX, seed=seed)
+    cal = data.calibration
+    yy, xx = np.mgrid[0:PATTERN_PX, 0:PATTERN_PX]
+    outside = np.hypot(yy - cal.center_px[0], xx - cal.center_px[1]) > cal.disk_radius_px + 1
+    X = data.X[n_train:]
+    upper = (X * (outside & (yy < cal.center_px[0]))).sum(axis=(1, 2))
+    lower = (X * (outside & (yy > cal.center_px[0]))).sum(axis=(1, 2))
+    return float(np.mean((lower > upper).astype(int) == data.y[n_train:]))
+
+
 def receptive_field_vs_pattern(seed: int = 0) -> Figure:
     """One +c and one −c pattern (log counts) with the local CNN's receptive field and a Friedel pair marked."""
     data = stem4d_classification(n=2, task="polarity", pattern_px=PATTERN_PX, seed=seed)
@@ -212,5 +225,6 @@ __all__ = [
     "cross_attention_diagram",
     "learning_curve_figure",
     "receptive_field_vs_pattern",
+    "updown_ratio_accuracy",
     "vit_patches",
 ]
