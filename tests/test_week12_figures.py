@@ -17,6 +17,9 @@ def test_fraction_models_softmax_conserves_cubic_does_not():
     fig, counts = w12.fraction_models()
     assert counts["soft_bad_sum"] == 0
     assert counts["plain_bad_sum"] > 0
+    assert 1.01 < counts["plain_sum_range"][1] < 1.03 and counts["plain_min"] < 0  # alt: "about 2 %", "below zero"
+    cubic, softmax = (line.get_ydata() for line in fig.axes[1].lines)
+    assert abs(softmax).max() < 1e-3 and cubic.max() > 1.0  # percent
 
 
 def test_hardness_figures_have_axes_with_units():

@@ -196,12 +196,17 @@ def fraction_models(seed: int = 12, t_max_train_C: float = 950.0) -> tuple[Figur
               "plain_negative": int((f_plain < 0).any(1).sum()), "plain_min": float(f_plain.min()),
               "plain_sum_range": (float(f_plain[out].sum(1).min()), float(f_plain[out].sum(1).max())),
               "soft_bad_sum": int((np.abs(f_soft.sum(1) - 1) > 1e-5).sum()), "n_grid": len(grid_t)}
-    fig, ax = new_figure()
-    ax.axvspan(450, t_max_train_C, color="0.92")
-    ax.plot(grid_t, 1 - truth, color="k", lw=1.5, label="truth (recryst.)")
-    ax.plot(grid_t, f_plain[:, 1], color=OKABE_ITO[5], ls="--", label="cubic: recryst.")
-    ax.plot(grid_t, f_plain.sum(1), color=OKABE_ITO[3], ls=":", label="cubic: sum")
-    ax.plot(grid_t, f_soft[:, 1], color=OKABE_ITO[2], label="softmax: recryst.")
-    ax.set(xlabel=label("anneal temperature (1 h)", "°C"), ylabel="volume fraction")
+    fig, (ax, ax2) = new_figure(ncols=2)
+    for a in (ax, ax2):
+        a.axvspan(450, t_max_train_C, color="0.92")
+    ax.plot(grid_t, 1 - truth, color="k", lw=1.5, label="truth")
+    ax.plot(grid_t, f_plain[:, 1], color=OKABE_ITO[5], ls="--", label="cubic fit")
+    ax.plot(grid_t, f_soft[:, 1], color=OKABE_ITO[2], label="softmax")
+    ax.set(xlabel=label("anneal temperature (1 h)", "°C"), ylabel="recrystallised fraction")
     ax.legend(fontsize=13, loc="upper left")
+    ax2.axhspan(-1, 1, color=OKABE_ITO[2], alpha=0.15, label="±1 %")
+    ax2.plot(grid_t, 100 * (f_plain.sum(1) - 1), color=OKABE_ITO[5], ls="--", label="two cubic fits")
+    ax2.plot(grid_t, 100 * (f_soft.sum(1) - 1), color=OKABE_ITO[2], label="softmax")
+    ax2.set(xlabel=label("anneal temperature (1 h)", "°C"), ylabel=label("sum of fractions − 1", "%"))
+    ax2.legend(fontsize=13, loc="upper left")
     return close(fig), counts
