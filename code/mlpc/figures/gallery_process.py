@@ -82,18 +82,28 @@ def melt_pool_signals_figure(seed: int = 0) -> Figure:
     return close(fig)
 
 
+def plot_layer_cycles(ax, th, n_layers: int = 4, linewidth: float = 1.5) -> None:
+    """Temperature of the point against time within each of the first ``n_layers`` layer scans (ms)."""
+    for n in range(n_layers):
+        k = th.layer_index == n
+        t_ms = (th.time_s[k] - th.time_s[k][0]) * 1e3
+        ax.plot(t_ms, th.temperature_K[k], linewidth=linewidth, label=f"layer {n}")
+
+
+def mark_reference_temperatures(axes, th, linewidth: float = 1.5) -> None:
+    """Liquidus (dashed) and, where the alloy has one, β-transus (dotted) as horizontal lines on ``axes``."""
+    for ax in axes:
+        ax.axhline(th.liquidus_K, color=OKABE_ITO[7], linestyle="--", linewidth=linewidth)
+        if th.transus_K is not None:
+            ax.axhline(th.transus_K, color=OKABE_ITO[7], linestyle=":", linewidth=linewidth)
+
+
 def thermal_history_figure(seed: int = 0, material: str = "Ti-6Al-4V") -> Figure:
     """Temperature at a point in layer 0 as layers are added: remelting, then solid-state cycles."""
     th = thermal_history(material, seed=seed)
     fig, (ax1, ax2) = new_figure(2)
-    for n in range(4):
-        k = th.layer_index == n
-        t_ms = (th.time_s[k] - th.time_s[k][0]) * 1e3
-        ax1.plot(t_ms, th.temperature_K[k], linewidth=1.5, label=f"layer {n}")
-    for ax in (ax1, ax2):
-        ax.axhline(th.liquidus_K, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
-        if th.transus_K is not None:
-            ax.axhline(th.transus_K, color=OKABE_ITO[7], linestyle=":", linewidth=1.5)
+    plot_layer_cycles(ax1, th, linewidth=1.5)
+    mark_reference_temperatures((ax1, ax2), th, linewidth=1.5)
     ax1.set_xlabel(label("Time in layer scan", "ms"))
     ax1.set_ylabel(label("Temperature", "K"))
     ax1.legend(fontsize=12)

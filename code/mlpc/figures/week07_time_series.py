@@ -24,6 +24,7 @@ from mlpc.datasets.process import (
     process_log,
     thermal_history,
 )
+from mlpc.figures.gallery_process import mark_reference_temperatures, plot_layer_cycles
 from mlpc.plotting import OKABE_ITO, close, label, new_figure
 
 REGIME_COLOURS = {"conduction": OKABE_ITO[2], "keyhole": OKABE_ITO[5], "lack_of_fusion": OKABE_ITO[4],
@@ -107,14 +108,8 @@ def thermal_cycles_figure(seed: int = 0, material: str = "Ti-6Al-4V") -> Figure:
     the liquidus (remelting) and the β-transus (phase change): the features a model should get."""
     th = thermal_history(material, seed=seed)
     fig, (ax1, ax2) = new_figure(2, size=SHORT)
-    for n in range(4):
-        k = th.layer_index == n
-        t_ms = (th.time_s[k] - th.time_s[k][0]) * 1e3
-        ax1.plot(t_ms, th.temperature_K[k], linewidth=1.3, label=f"layer {n}")
-    for ax in (ax1, ax2):
-        ax.axhline(th.liquidus_K, color=OKABE_ITO[7], linestyle="--", linewidth=1.4)
-        if th.transus_K is not None:
-            ax.axhline(th.transus_K, color=OKABE_ITO[7], linestyle=":", linewidth=1.4)
+    plot_layer_cycles(ax1, th, linewidth=1.3)
+    mark_reference_temperatures((ax1, ax2), th, linewidth=1.4)
     ax1.set_xlabel(label("Time in the layer's scan", "ms"))
     ax1.set_ylabel(label("Temperature", "K"))
     ax1.legend(fontsize=12, ncols=2)
