@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 from pathlib import Path
 
 import pytest
 
-# as in mlpc/__init__.py: test modules may import torch before mlpc
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import mlpc  # noqa: F401  (sets OMP_WAIT_POLICY before a test module imports torch; see mlpc/__init__.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_site"

@@ -24,6 +24,7 @@ from mlpc.constrained import (
     seed_study,
     softening_curve,
     sum_violations,
+    table_hollomon_jaffe,
     temperature_split,
     violation_profile,
 )
@@ -90,6 +91,9 @@ def test_penalty_is_zero_for_monotone_and_positive_for_wrong_slope():
 
 def test_hollomon_jaffe_and_softening_law():
     assert hollomon_jaffe(1000 - 273.15, 1.0) == pytest.approx(20_000)
+    table = hardness_table(12)
+    np.testing.assert_allclose(table_hollomon_jaffe(table),  # log10 time column agrees with the hours
+                               hollomon_jaffe(table["anneal_temperature_C"], table["anneal_time_h"]))
     hv = softening_curve(np.array([20_000, 25_000, 30_000]), 100, 100, 25_000, 500)
     assert hv[0] > 199 and hv[1] == pytest.approx(150) and hv[2] < 101
 

@@ -152,10 +152,11 @@ def test_no_network_fixture_refuses_and_records_connections(no_network):
 
 
 def test_kernels_and_mlpc_let_idle_openmp_threads_sleep(tmp_path, root):
+    import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     probe = "import mlpc, os; print(os.environ['OMP_WAIT_POLICY'])"
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "PASSIVE"

@@ -50,14 +50,15 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     reports = build_site(root, out=site)
     rebuild_s = time.perf_counter() - t0
     pdf_report = root / "_build" / "pdf-report-_site.json"
+    last_pdf = json.loads(pdf_report.read_text()) if pdf_report.exists() else None
     # a report with cached deck PDFs says nothing about export time: measure again
-    if pdf or not pdf_report.exists() or json.loads(pdf_report.read_text()).get("deck_cache_hits", 0):
+    if pdf or last_pdf is None or last_pdf.get("deck_cache_hits", 0):
         t0 = time.perf_counter()
         export_all(root, site, use_cache=False)
         pdf_s = time.perf_counter() - t0
         pdf_note = "measured now"
     else:
-        pdf_s = json.loads(pdf_report.read_text())["seconds"]
+        pdf_s = last_pdf["seconds"]
         pdf_note = "from the last export (--pdf measures it again)"
     cache = root / "_build" / "cache"
     exec_times = {}

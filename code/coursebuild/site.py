@@ -74,8 +74,8 @@ def check_vendor(root: Path, themes: set[str]) -> None:
 
 
 def copy_vendor(root: Path, out: Path, themes: set[str]) -> None:
-    """Copy reveal.js and KaTeX from node_modules into the site (after :func:`check_vendor`)."""
-    check_vendor(root, themes)
+    """Copy reveal.js and KaTeX from node_modules into the site; :func:`build_site` has run :func:`check_vendor`
+    before any kernel started, so everything copied here exists."""
     for target, source in VENDOR.items():
         src = root / source
         # reveal's themes: only the one the decks use (others @import web fonts) and the local fonts

@@ -52,6 +52,12 @@ def hollomon_jaffe(temperature_C, time_h) -> np.ndarray:
     return (np.asarray(temperature_C, float) + 273.15) * (20.0 + np.log10(np.asarray(time_h, float)))
 
 
+def table_hollomon_jaffe(table) -> np.ndarray:
+    """Hollomon–Jaffe parameter (K) of every row of a hardness table (``anneal_temperature_C``,
+    ``anneal_log10_time_h``)."""
+    return hollomon_jaffe(table["anneal_temperature_C"], 10 ** table["anneal_log10_time_h"])
+
+
 def _mlp(n_in: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
                          nn.Linear(hidden, 1))
@@ -230,7 +236,7 @@ class HybridHardness:
     def fit(cls, table, y: np.ndarray, hv_recrystallised: float | None = None) -> HybridHardness:
         """Fit law and residual together on ``table`` (columns of :data:`FEATURES`) and hardness ``y`` (HV)."""
         y = np.asarray(y, float)
-        hj = hollomon_jaffe(table["anneal_temperature_C"], 10 ** table["anneal_log10_time_h"])
+        hj = table_hollomon_jaffe(table)
         feats = build_features(table)
         mean, scale = feats.mean(0), feats.std(0)
         z = (feats - mean) / scale
@@ -255,7 +261,7 @@ class HybridHardness:
 
     def predict(self, table) -> np.ndarray:
         """Predicted hardness (HV) for the rows of ``table``."""
-        hj = hollomon_jaffe(table["anneal_temperature_C"], 10 ** table["anneal_log10_time_h"])
+        hj = table_hollomon_jaffe(table)
         return softening_curve(hj, *self.params) + ((build_features(table) - self.mean) / self.scale) @ self.beta
 
 
