@@ -108,14 +108,12 @@ class Executor:
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-    def from_cache(self, doc: Document, rel: str, extra_key: str = "") -> ExecutionResult | None:
-        """The cached result of ``doc`` if its cells and every file it imported are unchanged, else None.
+    def cache_file(self, doc: Document, rel: str, extra: str = "") -> Path:
+        """Where the executed outputs of ``doc`` are (or will be) cached."""
+        return self.cache_dir / f"{self.cache_key(doc, rel, extra)}.json"
 
-        A document with nothing to run needs no kernel: it gets an empty result.
-        """
-        if not [c for c in doc.cells if c.option("eval", True)]:
-            return ExecutionResult({}, 0.0, cache_hit=False, executed=False)
-        cache_file = self.cache_dir / f"{self.cache_key(doc, rel, extra_key)}.json"
+    def _load(self, cache_file: Path) -> ExecutionResult | None:
+        """The result stored in ``cache_file`` if every file it imported is unchanged, else None."""
         if not cache_file.exists():
             return None
         data = json.loads(cache_file.read_text())
@@ -124,15 +122,24 @@ class Executor:
             return None
         return ExecutionResult({int(k): v for k, v in data["outputs"].items()}, data["seconds"], True, False)
 
+    def from_cache(self, doc: Document, rel: str, extra_key: str = "") -> ExecutionResult | None:
+        """The cached result of ``doc`` if its cells and every file it imported are unchanged, else None.
+
+        A document with nothing to run needs no kernel: it gets an empty result.
+        """
+        if not [c for c in doc.cells if c.option("eval", True)]:
+            return ExecutionResult({}, 0.0, cache_hit=False, executed=False)
+        return self._load(self.cache_file(doc, rel, extra_key))
+
     def run(self, doc: Document, rel: str, use_cache: bool = True, extra_key: str = "",
             env: dict[str, str] | None = None) -> ExecutionResult:
         """Execute ``doc`` (or take its cached outputs). ``rel`` names the document in messages."""
         to_run = [c for c in doc.cells if c.option("eval", True)]
         if not to_run:
             return ExecutionResult({}, 0.0, cache_hit=False, executed=False)
-        if use_cache and (hit := self.from_cache(doc, rel, extra_key)) is not None:
+        cache_file = self.cache_file(doc, rel, extra_key)
+        if use_cache and (hit := self._load(cache_file)) is not None:
             return hit
-        cache_file = self.cache_dir / f"{self.cache_key(doc, rel, extra_key)}.json"
         start = time.perf_counter()
         outputs, dep_files = self._execute(doc, rel, to_run, env or {})
         seconds = time.perf_counter() - start
