@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 STAMP := _build/deps.stamp
 DEPS_INPUTS := requirements.txt package.json package-lock.json pyproject.toml
+# This checkout's code comes first, whatever else is installed (another checkout's editable install included).
+export PYTHONPATH := $(CURDIR)/code$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: deps site instructor test lint pdf bench preview clean
 

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from mlpc import schedule as sched
+from coursebuild import schedule as sched
 
 pytestmark = pytest.mark.browser
 SCHEDULE = sched.load()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
-from mlpc import course_map
+from coursebuild import course_map
+from coursebuild.pages import pdf_url
+from coursebuild.schedule import Schedule, load
 from mlpc.figures.home import SYNERGY_BOXES, synergy_map
-from mlpc.pages import pdf_url
-from mlpc.schedule import Schedule, load
 
 ROOT = Path(__file__).resolve().parents[1]
 LINK_RE = re.compile(r"\]\(([^)]+)\)")

@@ -21,7 +21,7 @@ format: revealjs
 ## A figure
 
 ```{python}
-#| label: fig-line
+#| label: line
 #| fig-alt: "A straight line"
 import matplotlib.pyplot as plt
 fig, ax = plt.subplots()
@@ -97,7 +97,7 @@ def test_engine_renders_a_deck_with_figures_notes_and_quarto_urls(tmp_path, root
     out = proj / "_site"
     html = (out / "lectures" / "week01-deck.html").read_text()
     assert 'alt="A straight line"' in html
-    assert (out / "lectures" / "week01-deck_files" / "figure-revealjs" / "fig-line-1.png").exists()
+    assert (out / "lectures" / "week01-deck_files" / "figure-revealjs" / "line-1.png").exists()
     assert '<aside class="notes">' in html and "42" in html
     assert 'href="../index.html"' in html, "links to .qmd become Quarto's .html URLs"
     assert "../site_libs/revealjs/dist/reveal.js" in html

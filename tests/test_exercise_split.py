@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from coursebuild import qmd
+from coursebuild import schedule as sched
 from coursebuild.errors import BuildError
 from coursebuild.exercises import split_exercise
-from mlpc import schedule as sched
 
 SOURCE = """---
 title: "Test exercise"

@@ -7,8 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+from coursebuild.pages import pdf_url
 from coursebuild.pdf import deck_pdf_key, pdf_page_count, site_documents
-from mlpc.pages import pdf_url
 
 
 def test_every_deck_pdf_has_one_page_per_slide(root, site):

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from mlpc import pages, release
-from mlpc import schedule as sched
+from coursebuild import pages, release
+from coursebuild import schedule as sched
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mlpc import schedule as sched
+from coursebuild import schedule as sched
 
 COURSE_PAGE_SESSION = re.compile(
     r"(?:Lecture: )?(Tuesday), (\d\d\.\d\d\.\d{4}), (\d\d:\d\d)-(\d\d:\d\d).*?\| (?:Exercise: )?(Thursday), "

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from icalendar import Calendar
 
-from mlpc import schedule as sched
+from coursebuild import schedule as sched
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schedules"
 BROKEN = {

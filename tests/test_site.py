@@ -16,11 +16,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from coursebuild import schedule as sched
 from coursebuild.exercises import split_exercise
 from coursebuild.prerender import run as prerender
 from coursebuild.project import Project
 from coursebuild.site import build_site
-from mlpc import schedule as sched
 
 SCHEDULE = sched.load()
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".xml", ".txt", ".ics", ".md", ".qmd"}

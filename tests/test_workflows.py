@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlpc import schedule as sched
+from coursebuild import schedule as sched
 
 WORKFLOWS = sorted((Path(__file__).resolve().parents[1] / ".github" / "workflows").glob("*.yml"))
 

@@ -40,7 +40,7 @@ set_matplotlib_formats("png")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 """
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 
 #: Runs last: lists the project source files the document imported (its code dependencies).
 DEPS_CODE = """\
@@ -94,9 +94,16 @@ class Executor:
                                                       ".pt", ".txt"))).encode()
         ).hexdigest()
 
-    @staticmethod
-    def file_hashes(files: list[str]) -> dict[str, str]:
-        return {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() if Path(f).exists() else "" for f in files}
+    def file_hashes(self, files: list[str]) -> dict[str, str]:
+        """Content hash of each file, keyed by its path relative to the project root (so that a cache copied
+        to another checkout is checked against that checkout's files, never against the files it came from)."""
+        root = self.root.resolve()
+        hashes = {}
+        for name in files:
+            path = Path(name) if Path(name).is_absolute() else root / name
+            key = str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
+            hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+        return hashes
 
     def cache_key(self, doc: Document, rel: str, extra: str = "") -> str:
         payload = {
@@ -168,6 +175,10 @@ class Executor:
             allow_errors=False,
             resources={"metadata": {"path": str(doc.path.parent.resolve())}},
         )
+        # the kernel imports this checkout's code first, whatever else is installed (another checkout's editable
+        # install included): the project's code folder leads the kernel's PYTHONPATH
+        others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != self.track_root]
+        env = {**env, "PYTHONPATH": os.pathsep.join([self.track_root, *others])}
         old_env = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

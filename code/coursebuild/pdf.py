@@ -42,8 +42,9 @@ def chromium_path() -> str:
 
 
 def pdf_name(rel_html: str) -> str:
-    """``lectures/week01-x.html`` -> ``week01-x-slides.pdf`` (the schedule's naming, :func:`mlpc.pages.pdf_url`)."""
-    from mlpc.pages import pdf_url
+    """``lectures/week01-x.html`` -> ``week01-x-slides.pdf`` (the schedule's naming,
+    :func:`coursebuild.pages.pdf_url`)."""
+    from coursebuild.pages import pdf_url
 
     return Path(pdf_url(rel_html)).name
 

@@ -31,8 +31,8 @@ CALENDAR = Path("calendar") / "ml-pc.ics"
 
 def schedule_meta(schedule, when, mode) -> dict:
     """What the schedule filter and the pages need, as JSON."""
-    from mlpc import release
-    from mlpc.pages import handout_url, pdf_url, slides_url, solution_url
+    from coursebuild import release
+    from coursebuild.pages import handout_url, pdf_url, slides_url, solution_url
 
     pos = release.position(schedule, when)
     weeks = {}
@@ -63,8 +63,8 @@ def schedule_meta(schedule, when, mode) -> dict:
 
 def run(root: Path) -> dict:
     """Run the pre-render step in ``root``; returns a summary."""
-    from mlpc import release
-    from mlpc import schedule as sched
+    from coursebuild import release
+    from coursebuild import schedule as sched
 
     try:
         schedule = sched.load(root / "data" / "schedule.yml")

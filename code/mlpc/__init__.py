@@ -1,8 +1,9 @@
 """ML-PC: code behind the course "Machine Learning in Materials Processing & Characterization".
 
-Sub-packages: ``mlpc.datasets`` (real and synthetic data), ``mlpc.plotting`` (one figure style),
-``mlpc.schedule`` and ``mlpc.release`` (time: the semester and the release of solutions),
-``mlpc.figures`` (figure helpers used by the decks and handouts).
+This is the course library that students install: ``mlpc.datasets`` (real and synthetic data), the methods
+the weeks teach, ``mlpc.models``, ``mlpc.plotting`` (one figure style) and ``mlpc.figures`` (figure helpers used
+by the decks and handouts). What only builds the site (the schedule, the release of solutions, the site pages,
+the offline engine) lives in the ``coursebuild`` package.
 """
 
 import os

@@ -2,13 +2,13 @@
 
 Everything that shows a date reads this module: the schedule page, the home page's "this week" card,
 the notices on decks and handouts (through the pre-render step), the release of solutions
-(:mod:`mlpc.release`), the calendar export (``.ics``) and the PDF names.
+(:mod:`coursebuild.release`), the calendar export (``.ics``) and the PDF names.
 
 Command line::
 
-    python -m mlpc.schedule check                  # validate; errors name the file, the field and the fix
-    python -m mlpc.schedule move --start 2027-04-13  # move the semester, report holidays that now clash
-    python -m mlpc.schedule ics out.ics            # write the calendar
+    python -m coursebuild.schedule check                  # validate; errors name the file, the field and the fix
+    python -m coursebuild.schedule move --start 2027-04-13  # move the semester, report holidays that now clash
+    python -m coursebuild.schedule ics out.ics            # write the calendar
 """
 
 from __future__ import annotations
@@ -434,7 +434,7 @@ def to_ics(schedule: Schedule, site_url: str | None = None) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlpc.schedule", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursebuild.schedule", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate the schedule")
     check.add_argument("--file", type=Path, default=SCHEDULE_FILE)

@@ -2,7 +2,7 @@
 
 The texts of the learning outcomes (course page, section 1.4) and of the lab possibilities (section 1.5)
 are kept verbatim; the week numbers are the course's own mapping. The render functions read the schedule
-(:func:`mlpc.schedule.load`) and link a week's deck (``lectures/<stem>.html``) and handout
+(:func:`coursebuild.schedule.load`) and link a week's deck (``lectures/<stem>.html``) and handout
 (``handouts/<stem>.html``) only when the schedule lists them, so a link never points at a page that is
 not built: a week with neither shows "Week N (in preparation)".
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mlpc import release
-from mlpc.pages import handout_url, pdf_url, slides_url, solution_url
-from mlpc.schedule import Schedule, Week, load
+from coursebuild import release
+from coursebuild.pages import handout_url, pdf_url, slides_url, solution_url
+from coursebuild.schedule import Schedule, Week, load
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def week_links(week: Week, solution: bool = False, pdf: bool = False, when: dt.d
     """Markdown for one week: ``Week N: [slides](…) · [exercise](…)``, only for what the schedule lists.
 
     A week with neither a deck nor an exercise gives ``Week N (in preparation)``. With ``pdf`` the PDF exports
-    are linked too; with ``solution`` the solution is linked once :mod:`mlpc.release` shows it. ``root`` is
+    are linked too; with ``solution`` the solution is linked once :mod:`coursebuild.release` shows it. ``root`` is
     the path from the page to the site root (``"../"`` for a page in a folder such as ``handouts/``).
     """
     if not week.deck and not week.slug:

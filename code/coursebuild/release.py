@@ -18,7 +18,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from mlpc.schedule import Schedule, Week
+from coursebuild.schedule import Schedule, Week
 
 BUILD_MODES = ("student", "instructor")
 

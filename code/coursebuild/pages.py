@@ -2,7 +2,7 @@
 
 Pages call these from a cell with ``#| output: asis``; they return HTML/Markdown with links relative to
 the site root (the pages that use them live there). Whether a solution is linked is decided by
-:mod:`mlpc.release`, the same rule the pre-render step uses to decide whether the page exists.
+:mod:`coursebuild.release`, the same rule the pre-render step uses to decide whether the page exists.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from mlpc import release
-from mlpc.schedule import Schedule, Week, load
+from coursebuild import release
+from coursebuild.schedule import Schedule, Week, load
 
 CALENDAR_URL = "calendar/ml-pc.ics"
 
