@@ -142,6 +142,9 @@ def test_pdf_export_passes_the_build_state_to_quarto(root: Path, tmp_path: Path,
         monkeypatch.setenv(key, value)
     pdf.export_page_quarto(root, "solutions/week05-cnn-training.qmd", tmp_path / "out.pdf")
     assert seen["argv"][:3] == ["quarto", "render", "solutions/week05-cnn-training.qmd"]
+    # src/command/render/project.ts (computeProjectRenderConfig): a render of named files always executes them
+    # unless --use-freezer; the outer pre-render dropped every stale frozen result (coursebuild.freezer)
+    assert "--use-freezer" in seen["argv"]
     env = seen["env"]
     assert env["MLPC_BUILD"] == "instructor" and env["MLPC_TODAY"] == "2026-05-14T18:00"
     assert env[prerender.NESTED_VAR] == "1" and not any(k.startswith("QUARTO_PROJECT_") for k in env)
@@ -269,9 +272,13 @@ def test_every_page_loads_katex_from_the_site(project: Path, monkeypatch: pytest
         options = next(iter(meta["format"].values()))
         rel_html = proj.relative(source.with_suffix(".html"))
         expected = render.relative_url(rel_html, "site_libs/katex") + "/"
-        assert render.katex_url(options.get("html-math-method"), expected, rel_html) == expected
+        method = options.get("html-math-method")
+        assert isinstance(method, dict), f"{rel_html}: no html-math-method (Quarto would load MathJax from a CDN)"
+        assert render.katex_url(method, expected, rel_html) == expected
     with pytest.raises(BuildError, match="CDN"):
         render.katex_url("katex", "site_libs/katex/", "index.html")
+    with pytest.raises(BuildError, match="use '../site_libs/katex/'"):
+        render.katex_url({"method": "katex", "url": "site_libs/katex/"}, "../site_libs/katex/", "lectures/x.html")
 
 
 def test_post_render_copies_katex_into_the_site(root: Path, tmp_path: Path):

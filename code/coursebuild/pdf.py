@@ -131,10 +131,12 @@ def nested_quarto_env(environ: dict[str, str]) -> dict[str, str]:
 
 def export_page_quarto(root: Path, rel_source: str, out_pdf: Path) -> None:
     """With Quarto on PATH: ``quarto render <page> --to typst`` (Quarto's own Typst path), in this build's
-    release state (see :func:`nested_quarto_env`)."""
+    release state (see :func:`nested_quarto_env`). ``--use-freezer``: a one-page render would otherwise always
+    execute; the outer pre-render has dropped every frozen result that could be stale."""
+    cmd = ["quarto", "render", rel_source, "--to", "typst", "--use-freezer", "--output-dir"]
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run(["quarto", "render", rel_source, "--to", "typst", "--output-dir", tmp],
-                              cwd=root, capture_output=True, text=True, env=nested_quarto_env(dict(os.environ)))
+        proc = subprocess.run([*cmd, tmp], cwd=root, capture_output=True, text=True,
+                              env=nested_quarto_env(dict(os.environ)))
         made = list(Path(tmp).rglob("*.pdf"))
         if proc.returncode != 0 or not made:
             raise BuildError(f"quarto render --to typst failed:\n{proc.stderr[-2000:]}", rel_source)

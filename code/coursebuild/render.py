@@ -76,8 +76,12 @@ def katex_url(method: Any, expected: str, rel: str) -> str:
     """The KaTeX URL of ``html-math-method``; it must be ``{method: katex, url: <the site's copy>}``.
 
     Quarto loads KaTeX from a CDN for the plain string ``katex`` (``src/command/render/template.ts``) and uses
-    ``url`` as given, relative to the page, so a page one folder down needs ``../site_libs/katex/``.
+    ``url`` as given, relative to the page, so a page one folder down needs ``../site_libs/katex/``. Without the
+    option (small test projects) the engine uses the site's KaTeX; tests/test_quarto_parity.py requires it on
+    every page of the course.
     """
+    if method is None:
+        return expected
     if not isinstance(method, dict) or method.get("method") != "katex" or not isinstance(method.get("url"), str):
         raise BuildError(f"html-math-method is {method!r}: give {{method: katex, url: {expected}}} (Quarto loads "
                          "KaTeX from a CDN otherwise; see docs/quarto-subset.md)", rel)
