@@ -166,6 +166,46 @@ def test_nested_pre_and_post_render_change_nothing(project: Path, monkeypatch: p
     assert sorted((project / "solutions").glob("*.qmd")) == solutions
 
 
+FAKE_QUARTO = """#!/bin/sh
+# records each call (arguments, build state) and makes the PDF a `quarto render <page> --to typst` would
+printf '%s|%s|%s|%s\\n' "$*" "$MLPC_BUILD" "$MLPC_TODAY" "$COURSEBUILD_NESTED" >> "$FAKE_QUARTO_LOG"
+while [ "$1" != "--output-dir" ]; do shift; done
+mkdir -p "$2/x" && printf '%%PDF-1.4' > "$2/x/page.pdf"
+"""
+
+
+def test_post_render_of_a_quarto_instructor_build_exports_in_its_state_then_restores(
+        project: Path, root: Path, tmp_path: Path):
+    # src/command/render/project.ts: after a full render Quarto runs post-render with its own environment
+    # (the build's MLPC_* included) and QUARTO_PROJECT_RENDER_ALL=1; each page's PDF is another `quarto render`
+    (project / "node_modules").symlink_to(root / "node_modules")
+    state = {"MLPC_BUILD": "instructor", "MLPC_TODAY": "2026-04-20"}
+    env = quarto_script_env(project, **state)
+    subprocess.run([sys.executable, "code/pre_render.py"], cwd=project, env=env, check=True, capture_output=True)
+    site = project / "_site"
+    pages = [*sorted((project / "handouts").glob("week*.qmd"))[:2], *sorted((project / "solutions").glob("*.qmd"))]
+    for source in pages:
+        html = site / source.relative_to(project).with_suffix(".html")
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text("<html></html>")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "quarto").write_text(FAKE_QUARTO)
+    (bin_dir / "quarto").chmod(0o755)
+    log = tmp_path / "quarto.log"
+    env.update(PATH=f"{bin_dir}:{env['PATH']}", QUARTO_PROJECT_RENDER_ALL="1", FAKE_QUARTO_LOG=str(log))
+    proc = subprocess.run([sys.executable, "code/post_render.py"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    calls = [line.split("|") for line in log.read_text().splitlines()]
+    assert len(calls) == len(pages) == len(list((site / "pdf").glob("*.pdf")))
+    for args, build, today, nested in calls:
+        assert "--to typst --use-freezer" in args and (build, today, nested) == ("instructor", "2026-04-20", "1")
+    assert (site / "site_libs/katex/katex.min.js").exists()
+    meta = json.loads((project / "_build/schedule-meta.json").read_text())
+    assert meta["build"] == "student"  # sources back in the default state for the next preview
+
+
 # -- item 3: preview after an instructor build -------------------------------------------------------------
 
 def test_preview_after_an_instructor_build_lists_only_files_that_survive_its_pre_render(
