@@ -220,11 +220,28 @@ def test_preview_after_an_instructor_build_lists_only_files_that_survive_its_pre
     assert len(list((project / "solutions").glob("*.qmd"))) == 13
     (project / "_site").mkdir()
     monkeypatch.setattr(postrender, "copy_katex", lambda root, out: None)
-    postrender.run(project, project / "_site", {"MLPC_BUILD": "instructor"})  # the build's post-render step
+    # a partial render of an instructor preview session keeps its sources (its next render needs them) ...
+    postrender.run(project, project / "_site", {"MLPC_BUILD": "instructor"})
+    assert len(list((project / "solutions").glob("*.qmd"))) == 13
+    # ... the post-render step of a full instructor build puts the default state back
+    postrender.run(project, project / "_site", {"MLPC_BUILD": "instructor", "QUARTO_PROJECT_RENDER_ALL": "1",
+                                                "COURSEBUILD_NO_PDF": "1"})
     monkeypatch.delenv("MLPC_BUILD")
     listed = Project.load(project).render_list()  # what `quarto preview` lists now
     prerender.run(project)  # preview's own pre-render: student build
     assert [p for p in listed if not p.exists()] == []
+
+
+def test_pre_render_names_the_leftovers_a_preview_listed(project: Path):
+    # after an instructor preview session, a student `quarto preview` lists solutions its pre-render deletes;
+    # Quarto then stops with "Render target does not exist" (src/command/render/project.ts): say why first
+    env = quarto_script_env(project, MLPC_BUILD="instructor", MLPC_TODAY="2026-07-01")
+    subprocess.run([sys.executable, "code/pre_render.py"], cwd=project, env=env, check=True, capture_output=True)
+    leftover = sorted(p.relative_to(project).as_posix() for p in (project / "solutions").glob("*.qmd"))[-1]
+    env = quarto_script_env(project, MLPC_TODAY=BEFORE_SEMESTER, QUARTO_PROJECT_INPUT_FILES=f"index.qmd\n{leftover}")
+    proc = subprocess.run([sys.executable, "code/pre_render.py"], cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0 and f"{leftover} left over from an instructor build or preview" in proc.stderr
+    assert "run the command again" in proc.stderr and not (project / leftover).exists()
 
 
 # -- item 4: figure labels ---------------------------------------------------------------------------------

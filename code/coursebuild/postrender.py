@@ -8,9 +8,11 @@ engine runs it the same way after ``python -m coursebuild site``. It:
    every page's ``html-math-method`` points there, so formulas render without network);
 2. after a full render, exports every deck, handout and released solution to ``<output>/pdf/`` (so
    ``quarto render`` and ``quarto publish`` make the PDFs the pages link to);
-3. after a build in another release state than the default one (``MLPC_BUILD=instructor`` or ``MLPC_TODAY``),
-   writes the generated sources back in the default state, so that a later ``quarto preview`` or
-   ``quarto render <file>`` does not list a solution its own pre-render then deletes.
+3. after a build (a full Quarto render, or any engine build) in another release state than the default one
+   (``MLPC_BUILD=instructor`` or ``MLPC_TODAY``), writes the generated sources back in the default state, so
+   that a later ``quarto preview`` or ``quarto render <file>`` does not list a solution its own pre-render
+   then deletes. Not after the partial renders of an instructor ``quarto preview``: its next render needs
+   them (the pre-render names any leftover it deletes later).
 
 Inside the PDF export of a build (``COURSEBUILD_NESTED``) it does nothing. ``COURSEBUILD_NO_PDF=1`` skips
 step 2 (``python -m coursebuild build``); ``COURSEBUILD_NO_CACHE=1`` re-exports every deck.
@@ -62,7 +64,9 @@ def run(root: Path, out: Path, environ: dict[str, str]) -> None:
         from coursebuild.pdf import export_all
 
         export_all(root, out, quarto=not environ.get(ENGINE_VAR), use_cache=not environ.get("COURSEBUILD_NO_CACHE"))
-    if non_default_state(environ):
+    # after a build, not after the partial renders of a preview session (its next render needs the sources)
+    full_build = environ.get("QUARTO_PROJECT_RENDER_ALL") == "1" or bool(environ.get(ENGINE_VAR))
+    if full_build and non_default_state(environ):
         restore_default_sources(root)
 
 

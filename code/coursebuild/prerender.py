@@ -100,6 +100,7 @@ def run(root: Path) -> dict:
     meta = schedule_meta(schedule, when, mode)
     (build_dir / "schedule-meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
     wanted: dict[Path, str] = {}
+    deleted: list[str] = []
     for week in schedule.weeks:
         if not week.exercise_source:
             continue
@@ -114,6 +115,7 @@ def run(root: Path) -> dict:
         for path in (root / folder).glob("*.qmd"):  # never the _metadata.yml
             if path not in wanted:
                 path.unlink()
+                deleted.append(path.relative_to(root).as_posix())
     for path, text in wanted.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
@@ -124,7 +126,8 @@ def run(root: Path) -> dict:
               f"{' …' if len(changed) > 4 else ''})", flush=True)
     released = [w.number for w in schedule.weeks if meta["weeks"][str(w.number)]["solution_visible"]]
     summary = {"mode": mode, "now": when.isoformat(timespec="minutes"), "handouts": sum(
-        1 for p in wanted if p.parent.name == "handouts" and p.suffix == ".qmd"), "solutions": released}
+        1 for p in wanted if p.parent.name == "handouts" and p.suffix == ".qmd"), "solutions": released,
+        "deleted": deleted}
     print(f"pre-render: {mode} build at {summary['now']}: {summary['handouts']} handouts, solutions of weeks "
           f"{released or 'none'}", flush=True)
     return summary
@@ -174,10 +177,16 @@ def main() -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
-        run(root)
+        summary = run(root)
     except (BuildError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    listed = set(os.environ.get("QUARTO_PROJECT_INPUT_FILES", "").splitlines()) & set(summary["deleted"])
+    if listed:
+        # Quarto listed these before this step ran (src/project/serve/serve.ts) and stops on them next
+        print(f"pre-render: {', '.join(sorted(listed))} left over from an instructor build or preview and not "
+              "released in this build: deleted. Quarto now reports 'Render target does not exist' for them "
+              "once: run the command again.", file=sys.stderr)
     return 0
 
 
