@@ -438,6 +438,12 @@ def test_workflow_pins_the_release_the_readme_names(root: Path):
     assert f"Quarto {version}" in (root / "README.md").read_text()
 
 
+def test_handout_dates_are_not_labelled_published(root: Path):
+    # src/resources/language/_language.yml: the title block labels `date` "Published" unless the project
+    # sets title-block-published; a handout's date is its exercise session (course.lua sets it)
+    assert quarto_config(root)["language"] == {"title-block-published": "Session"}
+
+
 def test_gitignore_has_what_quarto_adds(root: Path):
     # src/project/project-gitignore.ts (kQuartoIgnore): /.quarto/ and, since 1.8, **/*.quarto_ipynb
     lines = set((root / ".gitignore").read_text().splitlines())
