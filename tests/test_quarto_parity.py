@@ -136,6 +136,11 @@ def test_pre_render_refuses_a_pythonpath_that_hides_this_checkout(project: Path,
     problem = prerender.kernel_path_problem(project, {"PYTHONPATH": str(root / "code")})
     assert problem and "would import mlpc from" in problem and "fix:" in problem
     assert "no PYTHONPATH entry" in prerender.kernel_path_problem(project, {})
+    env = quarto_script_env(project, PYTHONPATH=str(root / "code"), MLPC_TODAY=BEFORE_SEMESTER)
+    proc = subprocess.run([sys.executable, "code/pre_render.py"], cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "would import mlpc from" in proc.stderr
+    env.pop("QUARTO_PROJECT_OUTPUT_DIR")  # run by hand, not by Quarto: nothing to check
+    assert subprocess.run([sys.executable, "code/pre_render.py"], cwd=project, env=env).returncode == 0
 
 
 # -- item 1: every Quarto call of the PDF step carries the build's state; nested renders change nothing -------

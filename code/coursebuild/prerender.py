@@ -173,7 +173,8 @@ def main() -> int:
     if os.environ.get(NESTED_VAR):
         print("pre-render: inside the PDF export of a build: the build's sources stay as they are", flush=True)
         return 0
-    if not os.environ.get("COURSEBUILD_ENGINE") and (problem := kernel_path_problem(root, dict(os.environ))):
+    under_quarto = bool(os.environ.get("QUARTO_PROJECT_OUTPUT_DIR")) and not os.environ.get("COURSEBUILD_ENGINE")
+    if under_quarto and (problem := kernel_path_problem(root, dict(os.environ))):
         print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
