@@ -434,8 +434,9 @@ def test_import_closure_follows_relative_imports(root: Path):
 # -- item 9: exercise sources are never pages --------------------------------------------------------------
 
 def test_direct_render_of_an_exercise_source_fails_before_any_output(project: Path, root: Path):
-    # src/command/render/render-shared.ts renders any file of the project it is given; the folder's _metadata.yml
-    # applies to it (src/project/project-context.ts), so course.lua stops it and no cell runs (eval: false)
+    # src/command/render/render-shared.ts renders a file outside the render list on its own, beside its source,
+    # yet with the project's metadata, filters and the folder's _metadata.yml (src/command/render/
+    # render-contexts.ts, resolveFormats), so course.lua stops it and no cell runs (eval: false)
     meta = yaml.safe_load((root / "exercises/_metadata.yml").read_text())
     assert meta == {"doc-kind": "exercise-source", "execute": {"eval": False}}
     source = root / "exercises/week05-cnn-training.qmd"
