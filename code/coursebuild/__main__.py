@@ -77,27 +77,21 @@ def main(argv: list[str] | None = None) -> int:
               "use --instructor (-> _site-instructor/) or --out elsewhere", file=sys.stderr)
         return 2
     try:
+        # the project's post-render step (code/post_render.py) exports the PDFs of a full render, on both paths
+        env.update({"COURSEBUILD_NO_CACHE": "1"} if args.no_cache else {})
         if args.command == "site" and shutil.which("quarto"):
             print(f"render path: quarto ({shutil.which('quarto')}), {env['MLPC_BUILD']} build -> {out}", flush=True)
             cmd = ["quarto", "render", "--output-dir", str(out)]
-            code = subprocess.run(cmd, cwd=root, env=dict(os.environ, **env)).returncode
-            if code:
-                return code
-            from coursebuild.pdf import export_all
-
-            export_all(root, out, quarto=True)
-            return 0
+            return subprocess.run(cmd, cwd=root, env=dict(os.environ, **env)).returncode
         from coursebuild.site import build_site
 
         if args.command == "site":
             print(f"render path: offline engine (quarto is not on PATH), {env['MLPC_BUILD']} build -> {out}",
                   flush=True)
-        build_site(root, out=out, env=env, only=getattr(args, "only", None),
-                   use_cache=not getattr(args, "no_cache", False))
-        if args.command == "site":
-            from coursebuild.pdf import export_all
-
-            export_all(root, out, use_cache=not args.no_cache)
+        else:
+            env["COURSEBUILD_NO_PDF"] = "1"
+        build_site(root, out=out, env=env, only=getattr(args, "only", None), use_cache=not args.no_cache,
+                   post_render=True)
     except BuildError as exc:
         print(f"\nBUILD FAILED\n{exc}", file=sys.stderr)
         return 1

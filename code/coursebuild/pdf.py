@@ -119,11 +119,24 @@ def export_page(root: Path, site: Path, rel_source: str, out_pdf: Path) -> None:
         typ_file.unlink(missing_ok=True)
 
 
+def nested_quarto_env(environ: dict[str, str]) -> dict[str, str]:
+    """Environment of a ``quarto render`` the build runs itself: the build's release state (``MLPC_BUILD``,
+    ``MLPC_TODAY``) carried over, its pre-render and post-render told to change nothing (``COURSEBUILD_NESTED``),
+    and no ``QUARTO_PROJECT_*`` of the outer render (a nested render is not a full render)."""
+    from coursebuild.prerender import NESTED_VAR
+
+    env = {k: v for k, v in environ.items() if not k.startswith("QUARTO_PROJECT_")}
+    return {**env, NESTED_VAR: "1"}
+
+
 def export_page_quarto(root: Path, rel_source: str, out_pdf: Path) -> None:
-    """With Quarto on PATH: ``quarto render <page> --to typst`` (Quarto's own Typst path)."""
+    """With Quarto on PATH: ``quarto render <page> --to typst`` (Quarto's own Typst path), in this build's
+    release state (see :func:`nested_quarto_env`). ``--use-freezer``: a one-page render would otherwise always
+    execute; the outer pre-render has dropped every frozen result that could be stale."""
+    cmd = ["quarto", "render", rel_source, "--to", "typst", "--use-freezer", "--output-dir"]
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run(["quarto", "render", rel_source, "--to", "typst", "--output-dir", tmp],
-                              cwd=root, capture_output=True, text=True)
+        proc = subprocess.run([*cmd, tmp], cwd=root, capture_output=True, text=True,
+                              env=nested_quarto_env(dict(os.environ)))
         made = list(Path(tmp).rglob("*.pdf"))
         if proc.returncode != 0 or not made:
             raise BuildError(f"quarto render --to typst failed:\n{proc.stderr[-2000:]}", rel_source)

@@ -59,6 +59,10 @@ HEADING_CLASSES: dict[str, str] = {
 #: Conditions of ``.content-visible`` / ``.content-hidden``.
 CONDITION_KEYS = ("when-format", "unless-format", "when-profile", "unless-profile", "when-meta", "unless-meta")
 
+#: Label prefixes that make a cell a numbered cross-reference float under Quarto (jupyter.ts puts the label on
+#: the cell's div, parsefiguredivs.lua turns a ``#fig-``/``#tbl-`` div into a FloatRefTarget): refused.
+CROSSREF_PREFIXES = ("fig-", "tbl-")
+
 #: Shortcodes: only include is supported (resolved before parsing, like Quarto does).
 SHORTCODES = ("include",)
 
@@ -247,7 +251,22 @@ def parse_cell_options(lines: list[str], path: Path, first_line: int) -> tuple[d
                              + ", ".join(str(a).lower() for a in allowed), path, line)
         if allowed is None and not isinstance(options[key], str):
             raise BuildError(f"cell option '{key}' must be a string (quote it)", path, line)
+    _check_label(options, path, first_line + 1 + list(options).index("label") if "label" in options else first_line)
     return options, lines[body_start:]
+
+
+def _check_label(options: dict, path: Path, line: int) -> None:
+    """Refuse cross-reference labels: under Quarto a ``fig-``/``tbl-`` label makes a numbered float."""
+    label = str(options.get("label", ""))
+    prefix = next((p for p in CROSSREF_PREFIXES if label.startswith(p)), None)
+    if prefix is None:
+        return
+    plain = label[len(prefix):]
+    what = "with" if "fig-cap" in options else "without"
+    raise BuildError(f"cell label '{label}' ({what} fig-cap): Quarto makes every '{prefix}' cell a numbered "
+                     f"cross-reference float ('Figure N' under it, files named '{label}-output-1.png'), the engine "
+                     f"does not number figures — fix: '#| label: {plain}' (plain labels; give a caption with "
+                     "fig-cap, refer to figures in words)", path, line)
 
 
 def parse(path: Path, text: str | None = None, allow_exercise: bool = False) -> Document:

@@ -72,6 +72,26 @@ def check_options(fmt: str, options: dict[str, Any], rel: str) -> None:
                              + ", ".join(sorted(allowed)) + " (see docs/quarto-subset.md)", rel)
 
 
+def katex_url(method: Any, expected: str, rel: str) -> str:
+    """The KaTeX URL of ``html-math-method``; it must be ``{method: katex, url: <the site's copy>}``.
+
+    Quarto loads KaTeX from a CDN for the plain string ``katex`` (``src/command/render/template.ts``) and uses
+    ``url`` as given, relative to the page, so a page one folder down needs ``../site_libs/katex/``. Without the
+    option (small test projects) the engine uses the site's KaTeX; tests/test_quarto_parity.py requires it on
+    every page of the course.
+    """
+    if method is None:
+        return expected
+    if not isinstance(method, dict) or method.get("method") != "katex" or not isinstance(method.get("url"), str):
+        raise BuildError(f"html-math-method is {method!r}: give {{method: katex, url: {expected}}} (Quarto loads "
+                         "KaTeX from a CDN otherwise; see docs/quarto-subset.md)", rel)
+    url = method["url"].rstrip("/") + "/"
+    if url != expected:
+        raise BuildError(f"html-math-method url '{method['url']}' does not point at the site's KaTeX from this "
+                         f"page: use '{expected}' (set it in the _metadata.yml of the page's folder)", rel)
+    return url
+
+
 def reveal_config(options: dict[str, Any]) -> dict[str, Any]:
     """reveal.js ``Reveal.initialize`` options from Quarto's revealjs options."""
     config: dict[str, Any] = {"hash": True, "history": True, "center": False, "transition": "none",
@@ -106,7 +126,7 @@ def run_pandoc(markdown: str, out_file: Path, rel_html: str, fmt: str, meta: dic
     """Render ``markdown`` to ``out_file`` as a reveal.js deck or a site page."""
     check_options(fmt, fmt_options, rel_html)
     root_prefix = relative_url(rel_html, "index.html")[: -len("index.html")]
-    math_url = root_prefix + "site_libs/katex/"
+    math_url = katex_url(fmt_options.get("html-math-method"), root_prefix + "site_libs/katex/", rel_html)
     css = [relative_url(rel_html, c) for c in [*meta.get("css", []), *fmt_options.get("css", [])]]
     doc_meta = {k: v for k, v in meta.items() if k not in {"format", "execute", "css", "freeze"}}
     variables: dict[str, Any] = {"css": css}

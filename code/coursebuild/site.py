@@ -12,8 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -23,6 +21,7 @@ from coursebuild import qmd
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
 from coursebuild.execute import ExecutionResult, Executor, tree_digest
+from coursebuild.hooks import run_scripts
 from coursebuild.project import Project
 from coursebuild.render import run_pandoc
 
@@ -103,14 +102,13 @@ def copy_resources(project: Project, out: Path, extra: list[str]) -> None:
 
 
 def run_pre_render(project: Project, env: dict[str, str]) -> None:
-    """Run the project's pre-render commands as Quarto does (shell commands in the project root)."""
-    for command in project.pre_render:
-        log(f"pre-render: {command}")
-        full_env = dict(os.environ, **env, QUARTO_PROJECT_DIR=str(project.root), QUARTO_PROJECT_RENDER_ALL="1")
-        cmd = command.replace("python ", f"{sys.executable} ", 1) if command.startswith("python ") else command
-        proc = subprocess.run(cmd, shell=True, cwd=project.root, env=full_env)
-        if proc.returncode != 0:
-            raise BuildError(f"pre-render command failed ({proc.returncode}): {command}", project.root / "_quarto.yml")
+    """Run the project's pre-render commands as Quarto does (no shell; ``.py`` scripts with this Python)."""
+    run_scripts(project.root, project.config, "pre-render", env)
+
+
+def hook_env(env: dict[str, str], out: Path, full: bool) -> dict[str, str]:
+    """What Quarto gives its pre- and post-render scripts: the output folder, and whether all files render."""
+    return {**env, "QUARTO_PROJECT_OUTPUT_DIR": str(out), **({"QUARTO_PROJECT_RENDER_ALL": "1"} if full else {})}
 
 
 def keep_for_pdf(root: Path, rel: str, markdown: str, meta: dict) -> None:
@@ -173,16 +171,22 @@ def state_digest(root: Path) -> str:
 
 
 def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None = None,
-               only: list[str] | None = None, use_cache: bool = True) -> list[DocReport]:
+               only: list[str] | None = None, use_cache: bool = True, post_render: bool = False) -> list[DocReport]:
     """Build the site into ``out`` (default: the project's output-dir); returns one report per document.
 
     ``env`` (e.g. ``MLPC_TODAY``, ``MLPC_BUILD``) applies to this build only: the pre-render step and the
-    kernels see it, and the caller's environment is restored afterwards.
+    kernels see it, and the caller's environment is restored afterwards. ``post_render`` runs the project's
+    post-render step afterwards, as Quarto does (it exports the PDFs of a full build).
     """
     saved = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
     try:
-        return _build_site(root, out, env or {}, only, use_cache)
+        reports = _build_site(root, out, env or {}, only, use_cache)
+        if post_render:
+            project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
+            out_dir = (out or project.output_dir).resolve()
+            run_scripts(root, project.config, "post-render", hook_env(env or {}, out_dir, full=not only))
+        return reports
     finally:
         for key, value in saved.items():
             if value is None:
@@ -196,7 +200,7 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
     start = time.perf_counter()
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
     out = (out or project.output_dir).resolve()
-    run_pre_render(project, env)
+    run_pre_render(project, hook_env(env, out, full=not only))
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))  # re-read, as Quarto >= 1.5 does
     files = project.render_list()
     if only:

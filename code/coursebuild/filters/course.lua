@@ -35,14 +35,27 @@ local function notice_span(notice)
   return pandoc.Span(pandoc.Inlines(notice.label), {class = "notice notice-" .. notice.kind})
 end
 
+-- Under Quarto, user filters run after Quarto has parsed `.callout-*` divs into callouts
+-- (src/resources/filters/main.lua: normalize before pre-quarto), so a Div made here would stay a plain div:
+-- build Quarto's own node (quarto.Callout, Lua API >= 1.3, src/resources/filters/customnodes/callout.lua).
+-- The offline engine has no `quarto` global; its engine.lua turns the div into the same callout markup.
 local function notice_block(notice)
   local body = pandoc.Blocks({pandoc.Para(pandoc.Inlines(notice.message))})
+  if quarto and quarto.Callout then
+    return quarto.Callout({type = "important", title = pandoc.Inlines(notice.label), content = body,
+      attr = pandoc.Attr("", {"notice-callout"})})
+  end
   return pandoc.Div(body, {class = "callout-important notice-callout", title = notice.label})
 end
 
 function Pandoc(doc)
   local week = doc.meta.week and tonumber(pandoc.utils.stringify(doc.meta.week))
   local kind = doc.meta["doc-kind"] and pandoc.utils.stringify(doc.meta["doc-kind"])
+  if kind == "exercise-source" then
+    -- exercises/_metadata.yml: a direct render would publish every solution beside the source
+    error("course.lua: exercises/*.qmd is the source of a handout and its solution, never a page: render "
+      .. "handouts/<name>.qmd (or, in an instructor build, solutions/<name>.qmd) after the pre-render step")
+  end
   if not week or not kind then return nil end
   local data = schedule_meta()
   if not data then
