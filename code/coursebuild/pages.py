@@ -27,6 +27,11 @@ def pdf_url(rel_html: str) -> str:
     return f"pdf/{path.stem}-{PDF_KINDS[path.parent.name]}.pdf"
 
 
+def notes_pdf_url(rel_html: str) -> str:
+    """``lectures/week01-x.html`` -> ``pdf/week01-x-slides-notes.pdf``: the deck with its speaker notes."""
+    return pdf_url(rel_html).removesuffix(".pdf") + "-notes.pdf"
+
+
 def _html(path: str) -> str:
     return str(Path(path).with_suffix(".html"))
 
