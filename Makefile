@@ -35,9 +35,9 @@ test: site
 	$(PYTHON) -m ruff check code tests
 	$(PYTHON) -m pytest
 
+# Live preview of one document: serves the site, rebuilds DOC on save, reloads the open tab at the same slide.
 preview: deps
-	$(PYTHON) -m coursebuild build --only $(DOC)
-	@echo "open _site/$(basename $(DOC)).html (or run: $(PYTHON) -m http.server -d _site 8000)"
+	$(PYTHON) -m coursebuild.preview $(DOC) $(if $(PORT),--port $(PORT))
 
 clean:
 	rm -rf _site _site-instructor _build handouts solutions calendar
