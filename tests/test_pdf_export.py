@@ -151,6 +151,7 @@ def test_deck_pdf_key_changes_with_a_figure_and_nothing_else(tmp_path, root):
     copy = tmp_path / "copy"
     shutil.copytree(site, copy)
     assert deck_pdf_key(root, copy, "lectures/week01-x.html") == key, "same content, same key"
+    assert deck_pdf_key(root, site, "lectures/week01-x.html", notes=True) != key, "the notes edition is its own PDF"
     figure.write_bytes(b"png-2")
     assert deck_pdf_key(root, site, "lectures/week01-x.html") != key
     figure.write_bytes(b"png-1")

@@ -159,7 +159,7 @@ def exporter_id() -> str:
 
 def deck_pdf_key(root: Path, site: Path, rel_html: str, notes: bool = False) -> str:
     """Cache key of a deck's PDF: the deck's HTML, its figures, the site's stylesheets, the edition (with or
-    without notes) and the exporter (:func:`exporter_id`).
+    without notes), the exporter (:func:`exporter_id`) and the npm lock file (reveal.js and its plugins print).
 
     The same key means the exporter would print the same pages; a changed figure, text or style changes it.
     """
@@ -167,6 +167,8 @@ def deck_pdf_key(root: Path, site: Path, rel_html: str, notes: bool = False) -> 
     h = hashlib.sha256(html.read_bytes())
     h.update(tree_digest([html.parent / f"{html.stem}_files", site / "styles"]).encode())
     h.update(f"{exporter_id()} notes={notes}".encode())
+    lock = root / "package-lock.json"
+    h.update(lock.read_bytes() if lock.exists() else b"no package-lock.json")
     return h.hexdigest()
 
 
