@@ -45,7 +45,8 @@ def words(fragment_html: str) -> str:
 
 
 def collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Text without whitespace: line breaks and the spaces HTML tags leave behind do not matter."""
+    return "".join(text.split())
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +61,16 @@ def test_every_deck_pdf_is_16_9_at_the_decks_size_with_footer_and_slide_number_o
         pdf = site / "pdf" / Path(pdf_url(deck)).name
         info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True,
                               check=True).stdout
-        sizes = {tuple(float(x) for x in m) for m in re.findall(r"size:\s+([\d.]+) x ([\d.]+) pts", info)}
-        # reveal.js prints a 1280x720 slide plus its 6 % margin on a page of floor(1.06 * size) CSS px
-        assert sizes == {(1356 * 0.75, 763 * 0.75)}, f"{pdf.name}: page sizes {sizes}"
+        sizes = {(float(w) * 4 / 3, float(h) * 4 / 3) for w, h in re.findall(r"size:\s+([\d.]+) x ([\d.]+) pts", info)}
+        # reveal.js prints the 1280x720 slide plus its 6 % margin on a page of floor(1.06 * size) CSS px
+        assert len(sizes) == 1, f"{pdf.name}: pages of different sizes {sizes}"
+        width, height = sizes.pop()
+        assert abs(width - 1356) < 1 and abs(height - 763) < 1, f"{pdf.name}: page of {width:.1f}x{height:.1f} px"
         deck_html = (site / deck).read_text(encoding="utf-8")
         footer = words(re.search(r'<div class="footer footer-default"><p>(.*?)</p>', deck_html).group(1))
         pages = pdf_pages_text(pdf)
         for n, text in enumerate(pages, 1):
-            assert footer in collapse(text), f"{pdf.name} page {n}: no footer '{footer}'"
+            assert collapse(footer) in collapse(text), f"{pdf.name} page {n}: no footer '{footer}'"
             assert re.search(rf"\b{n}\s*/\s*{len(pages)}\b", text), f"{pdf.name} page {n}: no slide number {n} / …"
 
 
@@ -81,8 +84,8 @@ def test_a_printed_page_renders_at_the_size_of_the_browsers_slide(site, decks, t
     for shot in shots:
         with Image.open(shot) as image:
             width, height = image.size
-        assert (width, height) == (1356, 763), f"{shot.name}: {width}x{height} px"
-        assert abs(width / height - 1280 / 720) < 0.002, "16:9 as the slide in the browser"
+        assert abs(width - 1356) <= 1 and abs(height - 763) <= 1, f"{shot.name}: {width}x{height} px"
+        assert abs(width / height - 1280 / 720) < 0.003, "16:9 as the slide in the browser"
 
 
 def test_fragments_are_collapsed_onto_their_slides_page(site, decks):
@@ -97,7 +100,7 @@ def test_fragments_are_collapsed_onto_their_slides_page(site, decks):
             with_fragments += 1
             pages = pages or pdf_pages_text(site / "pdf" / Path(pdf_url(deck)).name)
             last = words(fragments[-1][1])
-            assert last[:40] in collapse(pages[n]), f"{deck} slide {n}: last fragment '{last[:40]}' not on its page"
+            assert collapse(last)[:40] in collapse(pages[n]), f"{deck} slide {n}: last fragment '{last}' missing"
     assert with_fragments >= 13, f"{with_fragments} slides build step by step: want a few per deck"
 
 
@@ -111,7 +114,7 @@ def test_every_deck_has_a_notes_edition_with_a_page_of_notes_after_each_slide_th
         assert len(pages) == len(slides) + len(with_notes), f"{pdf.name}: {len(pages)} pages"
         n = with_notes[-1]
         note = words(re.search(r'<aside class="notes">(.*?)</aside>', slides[n], re.S).group(1))
-        assert note[:50] in collapse(pages[n + with_notes.index(n) + 1]), f"{pdf.name}: notes of slide {n} misplaced"
+        assert collapse(note)[:50] in collapse(pages[n + with_notes.index(n) + 1]), f"{pdf.name}: notes of slide {n}"
 
 
 def test_every_handout_and_released_solution_has_a_pdf(root, site):
