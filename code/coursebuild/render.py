@@ -41,6 +41,7 @@ REVEALJS_OPTIONS: dict[str, str | None] = {
     "transition": "transition",
     "center": "center",
     "history": "history",
+    "chalkboard": "chalkboard",
 }
 
 #: Quarto html options both paths support (``theme`` is Quarto's Bootstrap theme; the engine uses its css).
