@@ -160,3 +160,14 @@ def test_deck_pdf_key_changes_with_a_figure_and_nothing_else(tmp_path, root):
     figure.write_bytes(b"png-1")
     (site / "styles" / "slides.css").write_text("h2 { font-size: 3em }")
     assert deck_pdf_key(root, site, "lectures/week01-x.html") != key
+
+
+def test_both_deck_pdfs_are_linked_from_the_title_slide_and_the_schedule(site, decks):
+    schedule = (site / "schedule.html").read_text(encoding="utf-8")
+    for deck in decks:
+        title = (site / deck).read_text(encoding="utf-8").split("quarto-title-block", 1)[1].split("</section>", 1)[0]
+        for url, text in ((pdf_url(deck), "PDF"), (notes_pdf_url(deck), "PDF with notes")):
+            assert f'href="../{url}"' in title and f">{text}</a>" in title, f"{deck}: title slide lacks '{text}'"
+            assert f'href="{url}"' in schedule, f"schedule: no link to {url}"
+            assert (site / url).exists(), f"{url} is linked but was not exported"
+    assert schedule.count(">PDF with notes</a>") == len(decks)
