@@ -161,23 +161,23 @@ def test_a_deck_has_quartos_menu_chalkboard_and_copy_buttons_served_offline(page
     week = DECKS[0]
     open_deck(page, server, week, 1)
     assert {"menu", "RevealChalkboard"} <= set(page.evaluate("Object.keys(Reveal.getPlugins())"))
+    board = "getComputedStyle(document.getElementById('chalkboard'))"  # the chalkboard's canvas container
+    assert page.evaluate("!!document.querySelector('#chalkboard canvas')"), "the chalkboard's canvas is on the page"
+    assert page.evaluate(f"{board}.visibility === 'hidden' || {board}.opacity === '0'"), "closed until asked for"
+    page.locator(".slide-chalkboard-buttons button").first.click()
+    page.wait_for_function(f"() => {board}.visibility === 'visible' && {board}.opacity === '1'")
+    page.keyboard.press("b")
+    page.wait_for_function(f"() => {board}.visibility === 'hidden' || {board}.opacity === '0'")
     page.locator(".slide-menu-button").click()
     page.wait_for_selector(".slide-menu.active")
     items = page.locator(".slide-menu-items li.slide-menu-item")
     assert items.count() == page.evaluate("Reveal.getTotalSlides()"), "the menu lists every slide"
     items.nth(4).click()
     page.wait_for_function("() => Reveal.getIndices().h === 4")
-    board = "getComputedStyle(document.getElementById('chalkboard').parentElement || document.body)"
-    assert page.evaluate("!!document.getElementById('chalkboard')"), "the chalkboard's canvas is on the page"
-    page.keyboard.press("Escape")
-    page.locator(".slide-chalkboard-buttons button").first.click()
-    page.wait_for_function(f"() => {board}.visibility === 'visible' && {board}.opacity === '1'")
-    page.keyboard.press("b")
-    page.wait_for_function(f"() => {board}.visibility === 'hidden' || {board}.opacity === '0'")
     with_code = page.evaluate("Array.from(document.querySelectorAll('.reveal div.sourceCode')).length")
     assert with_code >= 1, f"week {week.number}: no code shown on any slide"
     assert page.evaluate("document.querySelectorAll('.reveal div.sourceCode > .code-copy-button').length") == with_code
-    fonts = page.evaluate("document.fonts.check('18px \"Font Awesome 5 Free\"')")
+    fonts = page.evaluate("document.fonts.load('900 18px \"Font Awesome 5 Free\"').then(f => f.length > 0)")
     assert fonts, "the icon font (site_libs, no CDN) is loaded"
     assert not page.watch.external, f"requests left localhost: {page.watch.external[:5]}"
     assert not page.watch.errors, f"console errors: {page.watch.errors[:5]}"
