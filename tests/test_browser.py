@@ -147,6 +147,77 @@ def test_a_deck_opens_at_the_slide_its_url_names(page, server):
     assert page.evaluate("!!document.querySelector('.reveal .slide-number')")
     assert page.evaluate("!!document.querySelector('.reveal .footer')")
     assert page.evaluate("typeof katex") == "object" or "class=\"math" not in page.content()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => Reveal.getIndices().h === 6")
+    assert page.evaluate("location.hash") == "#/6", "the address shows slide numbers while moving (hash-type: number)"
+
+
+def open_deck(page, server, week, slide: int = 0) -> None:
+    page.goto(f"{server}/{Path(week.deck).with_suffix('.html')}#/{slide}")
+    page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+
+
+def test_a_deck_has_quartos_menu_chalkboard_and_copy_buttons_served_offline(page, server):
+    week = DECKS[0]
+    open_deck(page, server, week, 1)
+    assert {"menu", "RevealChalkboard"} <= set(page.evaluate("Object.keys(Reveal.getPlugins())"))
+    board = "getComputedStyle(document.getElementById('chalkboard'))"  # the chalkboard's canvas container
+    assert page.evaluate("!!document.querySelector('#chalkboard canvas')"), "the chalkboard's canvas is on the page"
+    assert page.evaluate(f"{board}.visibility === 'hidden' || {board}.opacity === '0'"), "closed until asked for"
+    page.locator(".slide-chalkboard-buttons button").first.click()
+    page.wait_for_function(f"() => {board}.visibility === 'visible' && {board}.opacity === '1'")
+    page.keyboard.press("b")
+    page.wait_for_function(f"() => {board}.visibility === 'hidden' || {board}.opacity === '0'")
+    page.locator(".slide-menu-button").click()
+    page.wait_for_selector(".slide-menu.active")
+    items = page.locator(".slide-menu-items li.slide-menu-item")
+    assert items.count() == page.evaluate("Reveal.getTotalSlides()"), "the menu lists every slide"
+    items.nth(4).click()
+    page.wait_for_function("() => Reveal.getIndices().h === 4")
+    with_code = page.evaluate("Array.from(document.querySelectorAll('.reveal div.sourceCode')).length")
+    assert with_code >= 1, f"week {week.number}: no code shown on any slide"
+    assert page.evaluate("document.querySelectorAll('.reveal div.sourceCode > .code-copy-button').length") == with_code
+    fonts = page.evaluate("document.fonts.load('900 18px \"Font Awesome 5 Free\"').then(f => f.length > 0)")
+    assert fonts, "the icon font (site_libs, no CDN) is loaded"
+    assert not page.watch.external, f"requests left localhost: {page.watch.external[:5]}"
+    assert not page.watch.errors, f"console errors: {page.watch.errors[:5]}"
+
+
+#: rectangles (in CSS px of the 1280x720 window) of the slide number, the visible prev/next controls, the menu and
+#: chalkboard buttons and the footer's text
+CHROME_BOXES_JS = """
+() => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const shown = e => { const s = getComputedStyle(e);
+    return s.visibility !== 'hidden' && s.display !== 'none' && parseFloat(s.opacity) > 0
+           && e.getBoundingClientRect().width > 0; };
+  const out = {number: box(document.querySelector('.reveal .slide-number'))};
+  document.querySelectorAll('.reveal .controls button').forEach(b => { if (shown(b)) out[b.className] = box(b); });
+  out.menu = box(document.querySelector('.slide-menu-button'));
+  out.chalkboard = box(document.querySelector('.slide-chalkboard-buttons'));
+  const text = document.createRange();
+  text.selectNodeContents(document.querySelector('.reveal > .footer p'));
+  out.footer = box(text);
+  return out;
+}
+"""
+
+
+def overlaps(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("week", DECKS, ids=lambda w: f"week{w.number:02d}")
+def test_controls_and_buttons_never_cover_the_slide_number_or_the_footer(page, server, week):
+    for where in ("1", "last"):
+        open_deck(page, server, week, 1)
+        if where == "last":
+            page.evaluate("Reveal.slide(Reveal.getTotalSlides() - 1)")
+        boxes = page.evaluate(CHROME_BOXES_JS)
+        assert any("navigate-" in name for name in boxes), "prev/next controls are shown"
+        names = sorted(boxes)
+        clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if overlaps(boxes[a], boxes[b])]
+        assert not clashes, f"week {week.number}, slide {where}: overlapping {clashes}: {boxes}"
 
 
 OVERFLOW_JS = """

@@ -107,7 +107,7 @@ def test_no_page_shows_a_python_object_repr(site):
 def test_deck_title_slide_figures_and_notes(site, week):
     html = (site / Path(week.deck).with_suffix(".html")).read_text(encoding="utf-8")
     refs = parse(site / Path(week.deck).with_suffix(".html"))
-    title = html.split('<section id="title-slide"', 1)[1].split("</section>", 1)[0]
+    title = html.split("quarto-title-block", 1)[1].split("</section>", 1)[0]
     assert f"Week {week.number}" in title and week.lecture.date_text in title
     figures = [img for img in refs.images if "_files/figure-revealjs/" in (img.get("src") or img.get("data-src") or "")]
     assert len(figures) >= 6, f"{week.deck}: {len(figures)} figures made by code (want at least 6)"

@@ -2,19 +2,22 @@
 
 Prints the clean build time (the last build that ran every document, or a fresh one with ``--clean`` into
 a temporary cache and folder), the no-change rebuild time (measured now), the execution time of every
-document (slowest first), the PDF export time (measured now) and each deck's page weight. Numbers are
-printed, not asserted: speed goals are budgets to report, not tests that flake.
+document (slowest first), the PDF export time (measured now), the deck PDFs printed clean (median seconds a deck,
+total for all decks, the notes edition, and the old exporter, decktape, on one deck in the same run as the
+yardstick) and each deck's page weight. Numbers are printed, not asserted: speed goals are budgets to report, not
+tests that flake.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from coursebuild.pdf import export_all
+from coursebuild.pdf import DeckJob, export_all, export_deck_decktape, pdf_name, print_decks, site_documents
 from coursebuild.site import build_site
 
 
@@ -28,6 +31,44 @@ def deck_weight(site: Path, rel_html: str) -> tuple[int, int]:
     own = [html, *(html.parent / f"{html.stem}_files").rglob("*")]
     shared = [*(site / "site_libs").rglob("*"), *(site / "styles").rglob("*")]
     return _size(own), _size(shared)
+
+
+def deck_pdf_times(root: Path, site: Path, yardstick: str = "week08") -> dict:
+    """Print every deck clean (no cache) into a temporary folder: the slides, then the notes edition, from one
+    browser each time; then decktape (the old exporter) on one deck, when it is installed."""
+    decks = [d["output"] for d in site_documents(root, site) if d["format"] == "revealjs"]
+    result: dict = {"decks": len(decks)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for notes in (False, True):
+            t0 = time.perf_counter()
+            seconds = print_decks(site, [DeckJob(d, Path(tmp) / pdf_name(d, notes), notes) for d in decks])
+            per_deck = {d: round(s, 2) for d, s in zip(decks, seconds, strict=True)}
+            key = "notes" if notes else "slides"
+            result[key] = {"total_s": round(time.perf_counter() - t0, 2), "per_deck_s": per_deck,
+                           "median_s": round(statistics.median(per_deck.values()), 2)}
+        old = next((d for d in decks if yardstick in d), decks[0])
+        if (root / "node_modules" / ".bin" / "decktape").exists():
+            t0 = time.perf_counter()
+            export_deck_decktape(root, site, old, Path(tmp) / "decktape.pdf")
+            result["decktape"] = {"deck": old, "seconds": round(time.perf_counter() - t0, 2)}
+            # the same deck alone through the new exporter (browser start included), for the side-by-side ratio
+            t0 = time.perf_counter()
+            print_decks(site, [DeckJob(old, Path(tmp) / "new.pdf")])
+            result["decktape"]["new_seconds"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+def print_deck_pdf_times(times: dict) -> None:
+    slides, notes = times["slides"], times["notes"]
+    print(f"deck PDFs, clean       {slides['total_s']:8.1f} s   ({times['decks']} decks from one browser, "
+          f"median {slides['median_s']:.1f} s a deck)")
+    print(f"notes edition, clean   {notes['total_s']:8.1f} s   (median {notes['median_s']:.1f} s a deck)")
+    old = times.get("decktape")
+    if old:
+        print(f"decktape (old), 1 deck {old['seconds']:8.1f} s   ({old['deck']}; new exporter alone, browser start "
+              f"included: {old['new_seconds']:.1f} s, {old['seconds'] / old['new_seconds']:.0f}x faster)")
+    else:
+        print("decktape (old)             -     (not installed: no yardstick in this run)")
 
 
 def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
@@ -60,6 +101,7 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     else:
         pdf_s = last_pdf["seconds"]
         pdf_note = "from the last export (--pdf measures it again)"
+    deck_times = deck_pdf_times(root, site)
     cache = root / "_build" / "cache"
     exec_times = {}
     for entry in cache.glob("*.json"):
@@ -71,6 +113,7 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     print(f"clean build            {clean_s:8.1f} s   ({clean_note})")
     print(f"no-change rebuild      {rebuild_s:8.1f} s")
     print(f"PDF export             {pdf_s:8.1f} s   ({pdf_note})")
+    print_deck_pdf_times(deck_times)
     print("execution per document (slowest first):")
     for seconds, doc in rows:
         print(f"  {seconds:7.1f} s  {doc}")
@@ -82,6 +125,7 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
             weights[r.output] = own
             print(f"  {own / 1e6:6.2f} MB  {r.output}   (+ {shared / 1e6:.2f} MB shared)")
     result = {"clean_build_s": clean_s, "rebuild_s": round(rebuild_s, 2), "pdf_s": round(pdf_s, 2),
+              "deck_pdfs": deck_times,
               "execution_s": {d: round(s, 2) for s, d in rows}, "deck_bytes": weights}
     (root / "_build" / "benchmark.json").write_text(json.dumps(result, indent=1))
     return result

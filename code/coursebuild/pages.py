@@ -27,6 +27,11 @@ def pdf_url(rel_html: str) -> str:
     return f"pdf/{path.stem}-{PDF_KINDS[path.parent.name]}.pdf"
 
 
+def notes_pdf_url(rel_html: str) -> str:
+    """``lectures/week01-x.html`` -> ``pdf/week01-x-slides-notes.pdf``: the deck with its speaker notes."""
+    return pdf_url(rel_html).removesuffix(".pdf") + "-notes.pdf"
+
+
 def _html(path: str) -> str:
     return str(Path(path).with_suffix(".html"))
 
@@ -66,7 +71,10 @@ def slides_cell(week: Week) -> str:
     """The Slides column: the deck and its PDF, or a buffer week's review page."""
     if week.page:
         return _link(_html(week.page), "Review")
-    return _link(slides_url(week), "Slides", "—" if week.buffer else "in preparation", True)
+    cell = _link(slides_url(week), "Slides", "—" if week.buffer else "in preparation", True)
+    if slides_url(week):
+        cell += f' <a class="pdf" href="{notes_pdf_url(slides_url(week))}">PDF with notes</a>'
+    return cell
 
 
 def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
@@ -163,7 +171,8 @@ def lecture_list(schedule: Schedule | None = None) -> str:
             unit = w.unit
             lines.append(f"\n## Unit {unit}: {schedule.units[unit]}\n")
         badge = f" {_badges(w)}" if w.notices else ""
-        target = (f"[{w.title}]({slides_url(w)}) · [PDF]({pdf_url(slides_url(w))})" if w.deck
+        target = (f"[{w.title}]({slides_url(w)}) · [PDF]({pdf_url(slides_url(w))}) · "
+                  f"[PDF with notes]({notes_pdf_url(slides_url(w))})" if w.deck
                   else f"{w.title} *(in preparation)*")
         if w.buffer:
             target = f"{w.title} *(no new material)*"

@@ -1,17 +1,22 @@
-"""Export the built site to PDFs: every deck (decktape + Debian's chromium) and every handout and released solution
-(Pandoc's Typst writer + the ``typst`` Python package).
+"""Export the built site to PDFs: every deck twice (slides, and slides with speaker notes) and every handout and
+released solution (Pandoc's Typst writer + the ``typst`` Python package).
 
-- Decks: one page per slide, fragments collapsed, no speaker notes, 1280×720. ``chromium --print-to-pdf``
-  of ``?print-pdf`` gives a blank page, so decktape (installed with ``PUPPETEER_SKIP_DOWNLOAD=1``) drives
-  the system chromium instead.
+- Decks: reveal.js's own print mode (``?print-pdf``) in Debian's chromium, driven by Playwright for Python: one
+  browser for all decks, a page per deck (two at a time on 2 cores), ``page.pdf()`` at the page size reveal.js
+  sets (the deck's 16:9 size plus its margin). One page per slide, fragments collapsed, the footer and the slide
+  number on every page (the deck template copies the footer onto each printed page). The notes edition adds
+  ``showNotes=separate-page``: each slide is followed by a page with its speaker notes.
 - Handouts and solutions: the Markdown the engine assembled for the HTML page (kept in ``_build/md/``) goes
   through ``pandoc -t typst`` and is compiled in-process; figures are the same PNGs as on the page.
-- Names come from the schedule: ``pdf/weekNN-<slug>-slides.pdf``, ``pdf/weekNN-<slug>-handout.pdf``,
-  ``pdf/weekNN-<slug>-solution.pdf``. A solution PDF exists only when its page exists in this build.
+- Names come from the schedule: ``pdf/weekNN-<slug>-slides.pdf``, ``pdf/weekNN-<slug>-slides-notes.pdf``,
+  ``pdf/weekNN-<slug>-handout.pdf``, ``pdf/weekNN-<slug>-solution.pdf``. A solution PDF exists only when its
+  page exists in this build.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +26,8 @@ import subprocess
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -31,6 +38,16 @@ from coursebuild.render import FILTERS, pandoc_binary
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+#: decks printed at once (one browser, one page each); two fill the 2 cores of the course machines
+PDF_JOBS = int(os.environ.get("COURSEBUILD_PDF_JOBS", "2"))
+#: the longest a deck may take to load and print before the export fails naming it
+DECK_TIMEOUT_MS = 120_000
+#: what the exporter waits for: reveal.js ready, its print layout done (this engine's template marks it once the
+#: footers are on the pages; a Quarto-rendered deck has its own), every image loaded
+PRINT_READY_JS = """() => window.Reveal && Reveal.isReady() && !!document.querySelector('.reveal .pdf-page')
+  && (document.documentElement.hasAttribute('data-pdf-ready')
+      || !document.querySelector('meta[name=generator][content^=coursebuild]'))
+  && Array.from(document.images).every(i => i.complete)"""
 
 
 def chromium_path() -> str:
@@ -41,15 +58,79 @@ def chromium_path() -> str:
     raise BuildError("no chromium on PATH: install Debian's chromium (`make deps` does)")
 
 
-def pdf_name(rel_html: str) -> str:
-    """``lectures/week01-x.html`` -> ``week01-x-slides.pdf`` (the schedule's naming,
-    :func:`coursebuild.pages.pdf_url`)."""
-    from coursebuild.pages import pdf_url
+def pdf_name(rel_html: str, notes: bool = False) -> str:
+    """``lectures/week01-x.html`` -> ``week01-x-slides.pdf`` (or ``week01-x-slides-notes.pdf``; the schedule's
+    naming, :func:`coursebuild.pages.pdf_url`)."""
+    from coursebuild.pages import notes_pdf_url, pdf_url
 
-    return Path(pdf_url(rel_html)).name
+    return Path(notes_pdf_url(rel_html) if notes else pdf_url(rel_html)).name
 
 
-def export_deck(root: Path, site: Path, rel_html: str, out_pdf: Path) -> None:
+@dataclass(frozen=True)
+class DeckJob:
+    """One deck PDF to print: the deck (site-relative HTML), the PDF to write, with or without speaker notes."""
+
+    rel_html: str
+    out_pdf: Path
+    notes: bool = False
+
+
+def deck_print_url(site: Path, job: DeckJob) -> str:
+    query = "?print-pdf&showNotes=separate-page" if job.notes else "?print-pdf"
+    return (site / job.rel_html).resolve().as_uri() + query
+
+
+async def _print_deck(browser, site: Path, job: DeckJob, slots: asyncio.Semaphore) -> float:
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    async with slots:
+        t0 = time.perf_counter()
+        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        errors: list[str] = []
+        page = await context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            await page.goto(deck_print_url(site, job), timeout=DECK_TIMEOUT_MS)
+            await page.wait_for_function(PRINT_READY_JS, timeout=DECK_TIMEOUT_MS)
+            if errors:
+                raise BuildError("the deck has JavaScript errors in print mode:\n" + "\n".join(errors), job.rel_html)
+            await page.pdf(path=str(job.out_pdf), print_background=True, prefer_css_page_size=True)
+        except PlaywrightTimeout as exc:
+            raise BuildError(f"printing timed out ({exc.message.splitlines()[0]}); open the deck with ?print-pdf "
+                             "in chromium to see why", job.rel_html) from None
+        finally:
+            await context.close()
+        return time.perf_counter() - t0
+
+
+async def _print_all(site: Path, jobs: list[DeckJob], workers: int,
+                     done: Callable[[DeckJob, float], None]) -> list[float]:
+    from playwright.async_api import async_playwright
+
+    slots = asyncio.Semaphore(max(1, workers))
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            async def one(job: DeckJob) -> float:
+                seconds = await _print_deck(browser, site, job, slots)
+                done(job, seconds)
+                return seconds
+
+            return list(await asyncio.gather(*(one(job) for job in jobs)))
+        finally:
+            await browser.close()
+
+
+def print_decks(site: Path, jobs: list[DeckJob], workers: int = PDF_JOBS,
+                done: Callable[[DeckJob, float], None] = lambda job, seconds: None) -> list[float]:
+    """Print ``jobs`` from one browser, ``workers`` decks at a time; returns each deck's seconds (browser start
+    excluded) and calls ``done(job, seconds)`` as each one finishes."""
+    return asyncio.run(_print_all(site, jobs, workers, done))
+
+
+def export_deck_decktape(root: Path, site: Path, rel_html: str, out_pdf: Path) -> None:
+    """The previous exporter (decktape, a browser per deck, a pause per slide): kept as the benchmark's yardstick
+    while decktape is still in node_modules."""
     decktape = root / "node_modules" / ".bin" / "decktape"
     if not decktape.exists():
         raise BuildError("decktape is not installed: run `npm ci` (or `make deps`)", root / "package.json")
@@ -63,16 +144,31 @@ def export_deck(root: Path, site: Path, rel_html: str, out_pdf: Path) -> None:
         raise BuildError(f"decktape failed:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}", rel_html)
 
 
-def deck_pdf_key(root: Path, site: Path, rel_html: str) -> str:
-    """Cache key of a deck's PDF: the deck's HTML, its figures, the site's stylesheets and the decktape version.
+@functools.lru_cache(maxsize=1)
+def exporter_id() -> str:
+    """The deck exporter and its versions (Playwright, chromium): part of every deck-PDF cache key."""
+    from importlib.metadata import version
 
-    The same key means decktape would print the same slides; a changed figure, note-free text or style changes it.
+    try:
+        browser = subprocess.run([chromium_path(), "--version"], capture_output=True, text=True,
+                                 timeout=30).stdout.strip()
+    except (BuildError, OSError, subprocess.TimeoutExpired):
+        browser = "no chromium"
+    return f"reveal.js print-pdf, Playwright {version('playwright')}, {browser}"
+
+
+def deck_pdf_key(root: Path, site: Path, rel_html: str, notes: bool = False) -> str:
+    """Cache key of a deck's PDF: the deck's HTML, its figures, the site's stylesheets, the edition (with or
+    without notes), the exporter (:func:`exporter_id`) and the npm lock file (reveal.js and its plugins print).
+
+    The same key means the exporter would print the same pages; a changed figure, text or style changes it.
     """
     html = site / rel_html
     h = hashlib.sha256(html.read_bytes())
     h.update(tree_digest([html.parent / f"{html.stem}_files", site / "styles"]).encode())
-    pkg = root / "node_modules" / "decktape" / "package.json"
-    h.update(pkg.read_bytes() if pkg.exists() else b"no decktape")
+    h.update(f"{exporter_id()} notes={notes}".encode())
+    lock = root / "package-lock.json"
+    h.update(lock.read_bytes() if lock.exists() else b"no package-lock.json")
     return h.hexdigest()
 
 
@@ -160,43 +256,59 @@ def site_documents(root: Path, site: Path) -> list[dict]:
 
 
 def export_all(root: Path, site: Path, quarto: bool = False, use_cache: bool = True) -> list[tuple[str, str, float]]:
-    """Export every deck, handout and solution present in ``site``; returns (source page, pdf, seconds).
+    """Export every deck (slides and the notes edition), handout and solution present in ``site``; returns
+    (source page, pdf, seconds).
 
-    Deck PDFs (decktape, ~15 s each) are cached in ``_build/pdf-cache`` under :func:`deck_pdf_key`; handouts
-    and solutions (Typst, < 1 s) are always made.
+    Deck PDFs are cached in ``_build/pdf-cache`` under :func:`deck_pdf_key`; the decks not in the cache are printed
+    from one browser (:func:`print_decks`). Handouts and solutions (Typst, < 1 s) are always made.
     """
     docs = site_documents(root, site)
     pdf_dir = site / "pdf"
     if pdf_dir.exists():
         shutil.rmtree(pdf_dir)
     pdf_dir.mkdir(parents=True)
-    targets = docs
-    results = []
-    hits = 0
+    cache_dir = root / "_build" / "pdf-cache"
+    decks = [DeckJob(d["output"], pdf_dir / pdf_name(d["output"], notes), notes)
+             for d in docs if d["format"] == "revealjs" for notes in (False, True)]
+    pages = [d for d in docs if d["format"] != "revealjs"]
+    total_n = len(decks) + len(pages)
+    results: list[tuple[str, str, float]] = []
     start = time.perf_counter()
-    for n, doc in enumerate(targets, 1):
+
+    def report(job_output: str, out_pdf: Path, how: str, seconds: float) -> None:
+        results.append((job_output, f"pdf/{out_pdf.name}", round(seconds, 2)))
+        print(f"[{len(results):2d}/{total_n}] pdf/{out_pdf.name:<50s} {how:<5s} {seconds:5.1f} s", flush=True)
+
+    keys = {job: cache_dir / f"{deck_pdf_key(root, site, job.rel_html, job.notes)}.pdf" for job in decks}
+    misses = []
+    for job in decks:
+        if use_cache and keys[job].exists():
+            shutil.copy2(keys[job], job.out_pdf)
+            report(job.rel_html, job.out_pdf, "cache", 0.0)
+        else:
+            misses.append(job)
+    if misses:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+
+        def printed(job: DeckJob, seconds: float) -> None:
+            shutil.copy2(job.out_pdf, keys[job])
+            report(job.rel_html, job.out_pdf, "print", seconds)
+
+        print_decks(site, misses, done=printed)
+    decks_s = time.perf_counter() - start
+    for doc in pages:
         t0 = time.perf_counter()
         out_pdf = pdf_dir / pdf_name(doc["output"])
-        how = "run"
-        if doc["format"] == "revealjs":
-            cached = root / "_build" / "pdf-cache" / f"{deck_pdf_key(root, site, doc['output'])}.pdf"
-            if use_cache and cached.exists():
-                shutil.copy2(cached, out_pdf)
-                how = "cache"
-            else:
-                export_deck(root, site, doc["output"], out_pdf)
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(out_pdf, cached)
-        elif quarto:
+        if quarto:
             export_page_quarto(root, doc["source"], out_pdf)
         else:
             export_page(root, site, doc["source"], out_pdf)
-        seconds = time.perf_counter() - t0
-        results.append((doc["output"], f"pdf/{out_pdf.name}", round(seconds, 2)))
-        hits += how == "cache"
-        print(f"[{n:2d}/{len(targets)}] pdf/{out_pdf.name:<50s} {how:<5s} {seconds:5.1f} s", flush=True)
+        report(doc["output"], out_pdf, "typst", time.perf_counter() - t0)
     total = time.perf_counter() - start
-    print(f"summary: {len(results)} PDFs in {total:.1f} s ({hits} decks from cache) -> {pdf_dir}", flush=True)
+    hits = len(decks) - len(misses)
+    print(f"summary: {len(results)} PDFs in {total:.1f} s ({len(misses)} deck PDFs printed in {decks_s:.1f} s, "
+          f"{hits} from cache) -> {pdf_dir}", flush=True)
     (root / "_build" / f"pdf-report-{site.name}.json").write_text(json.dumps(
-        {"seconds": round(total, 2), "deck_cache_hits": hits, "pdfs": results}, indent=1))
+        {"seconds": round(total, 2), "decks_seconds": round(decks_s, 2), "deck_cache_hits": hits,
+         "decks_printed": len(misses), "pdfs": results}, indent=1))
     return results

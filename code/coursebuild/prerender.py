@@ -55,7 +55,7 @@ format:
 def schedule_meta(schedule, when, mode) -> dict:
     """What the schedule filter and the pages need, as JSON."""
     from coursebuild import release
-    from coursebuild.pages import handout_url, pdf_url, slides_url, solution_url
+    from coursebuild.pages import handout_url, notes_pdf_url, pdf_url, slides_url, solution_url
 
     pos = release.position(schedule, when)
     weeks = {}
@@ -69,7 +69,8 @@ def schedule_meta(schedule, when, mode) -> dict:
                          "label": n.label} for n in w.notices],
             "deck": w.deck,
             "pdf": {kind: pdf_url(url) for kind, url in (("deck", slides_url(w)), ("handout", handout_url(w)),
-                                                          ("solution", solution_url(w))) if url},
+                                                          ("solution", solution_url(w))) if url}
+            | ({"deck-notes": notes_pdf_url(slides_url(w))} if w.deck else {}),
             "exercise_source": w.exercise_source,
             "solution_visible": release.solution_visible(w, when, mode),
             "release_at": w.release_at.isoformat() if w.exercise_source else None,

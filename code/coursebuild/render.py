@@ -41,6 +41,7 @@ REVEALJS_OPTIONS: dict[str, str | None] = {
     "transition": "transition",
     "center": "center",
     "history": "history",
+    "chalkboard": "chalkboard",
 }
 
 #: Quarto html options both paths support (``theme`` is Quarto's Bootstrap theme; the engine uses its css).
@@ -139,6 +140,10 @@ def run_pandoc(markdown: str, out_file: Path, rel_html: str, fmt: str, meta: dic
         variables["revealjs-url"] = root_prefix + "site_libs/revealjs"
         variables["theme"] = fmt_options.get("theme", "white")
         variables["reveal-config"] = json.dumps(reveal_config(fmt_options))
+        if fmt_options.get("hash-type") == "number":  # as Quarto: no slide ids, so the address shows numbers
+            args[2] = "markdown-auto_identifiers"
+        else:
+            variables["title-slide-id"] = True
         if "footer" in fmt_options:
             doc_meta["footer"] = fmt_options["footer"]
     else:

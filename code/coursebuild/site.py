@@ -31,6 +31,8 @@ VENDOR = {
     "site_libs/revealjs/plugin/notes": "node_modules/reveal.js/plugin/notes",
     "site_libs/revealjs/plugin/search": "node_modules/reveal.js/plugin/search",
     "site_libs/revealjs/plugin/zoom": "node_modules/reveal.js/plugin/zoom",
+    "site_libs/revealjs/plugin/menu": "node_modules/reveal.js-menu",
+    "site_libs/revealjs/plugin/chalkboard": "node_modules/reveal.js-plugins/chalkboard",
     "site_libs/katex": "node_modules/katex/dist",
 }
 REVEAL_VERSION = "5.1.0"

@@ -84,6 +84,11 @@ function Pandoc(doc)
     date:insert(pandoc.Str(" · "))
     date:insert(pandoc.Link(pandoc.Inlines("PDF"), "../" .. pdf, "", {class = "pdf-link"}))
   end
+  local notes_pdf = kind == "deck" and info.pdf and info.pdf["deck-notes"]
+  if notes_pdf then
+    date:insert(pandoc.Str(" · "))
+    date:insert(pandoc.Link(pandoc.Inlines("PDF with notes"), "../" .. notes_pdf, "", {class = "pdf-link"}))
+  end
   doc.meta.date = date
   if #notices > 0 then
     local blocks = pandoc.Blocks({})
