@@ -10,7 +10,9 @@ same command the same way. From ``data/schedule.yml`` and the clock it:
 3. writes every week's handout to ``handouts/`` and, only when released (or in an instructor build),
    its solution to ``solutions/``; any other file there is deleted, so an unreleased solution does
    not exist as a source, a page, a link or a search entry in the student build;
-4. writes the calendar ``calendar/ml-pc.ics``.
+4. writes a notebook beside each of those pages (:mod:`coursebuild.notebooks`) and the course package's
+   wheel into ``python/`` (:mod:`coursebuild.student_wheel`), both published as resources;
+5. writes the calendar ``calendar/ml-pc.ics``.
 
 Both generated folders are in .gitignore: the exercise source in ``exercises/`` is the only one to edit.
 """
@@ -22,6 +24,7 @@ import os
 import sys
 from pathlib import Path
 
+from coursebuild import notebooks, student_wheel
 from coursebuild.errors import BuildError
 from coursebuild.exercises import split_exercise
 
@@ -90,16 +93,19 @@ def run(root: Path) -> dict:
         for path in (root / folder).glob("*.qmd"):
             if path not in wanted:
                 path.unlink()
+    n_notebooks = notebooks.write_notebooks(wanted, [root / folder for folder in GENERATED_DIRS])
     for path, text in wanted.items():
+        text = notebooks.with_download_link(text, path)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+    wheel = student_wheel.publish(root)
     (root / CALENDAR).parent.mkdir(exist_ok=True)
     (root / CALENDAR).write_bytes(sched.to_ics(schedule))
     released = [w.number for w in schedule.weeks if meta["weeks"][str(w.number)]["solution_visible"]]
     summary = {"mode": mode, "now": when.isoformat(timespec="minutes"), "handouts": sum(
         1 for p in wanted if p.parent.name == "handouts"), "solutions": released}
     print(f"pre-render: {mode} build at {summary['now']}: {summary['handouts']} handouts, solutions of weeks "
-          f"{released or 'none'}", flush=True)
+          f"{released or 'none'}; {n_notebooks} notebooks; {wheel.relative_to(root)}", flush=True)
     return summary
 
 

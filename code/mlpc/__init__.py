@@ -14,7 +14,9 @@ from pathlib import Path
 # in parallel), spinning threads slowed the course's small networks down 10–50 fold (measured with 2 threads).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO_ROOT / "data"
+#: The course's shipped data (package data, installed with the wheel): trained weights, the companion book's
+#: files the exercises use, measured data sets with their licences.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+__version__ = "2026.1"
 
-__all__ = ["REPO_ROOT", "DATA_DIR"]
+__all__ = ["DATA_DIR", "__version__"]
