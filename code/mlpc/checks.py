@@ -56,12 +56,17 @@ class CheckResult:
     def __str__(self) -> str:
         return "\n".join(self.lines)
 
-    def _repr_markdown_(self) -> str:
-        return "  \n".join(self.lines)
+
+def check(key: str, **values: Any) -> None:
+    """Compare the notebook's values with checkpoint ``key`` (e.g. ``"5.1"``) and print ✓/✗ per value."""
+    result = evaluate(key, **values)
+    print(result)
+    if os.environ.get("MLPC_CHECK_STRICT") == "1" and (not result.passed or result.missing):
+        raise AssertionError(f"checkpoint {key} not met:\n{result}")
 
 
-def check(key: str, **values: Any) -> CheckResult:
-    """Compare the notebook's values with checkpoint ``key`` (e.g. ``"5.1"``); prints and returns the result."""
+def evaluate(key: str, **values: Any) -> CheckResult:
+    """What :func:`check` prints, as a :class:`CheckResult` (one line per value, the hint when one is off)."""
     from mlpc.checkpoints import CHECKPOINTS
 
     if key not in CHECKPOINTS:
@@ -86,9 +91,6 @@ def check(key: str, **values: Any) -> CheckResult:
             _compare(result, name, given, spec)
     if not result.passed and point.hint:
         result.lines.append(f"Hint: {point.hint}")
-    print(result)
-    if os.environ.get("MLPC_CHECK_STRICT") == "1" and (not result.passed or result.missing):
-        raise AssertionError(f"checkpoint {key} not met:\n{result}")
     return result
 
 
