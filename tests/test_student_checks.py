@@ -26,7 +26,7 @@ def solution(week: int) -> str:
 
 
 def squash(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.replace("−", "-").split())
 
 
 def typed_values(point) -> list[float]:

@@ -86,7 +86,7 @@ CHECKPOINTS: dict[str, Checkpoint] = {
             "different order."),
     "5.4": Checkpoint("Week 5, Task 4", {
         "unet_iou": Value(0.90, SCORE), "unet_dice": Value(0.95, SCORE),
-        "unet_porosity_error_pct": Value(0.6, 0.1, "%"), "unet_bias_pct": Value(0.3, 0.1, "%"),
+        "unet_porosity_error_pct": Value(0.6, 0.1, "%"), "unet_bias_pct": Value(-0.3, 0.1, "%"),
         "otsu_iou": Value(0.84, SCORE), "otsu_dice": Value(0.91, SCORE),
         "otsu_porosity_error_pct": Value(1.7, 0.1, "%"), "otsu_bias_pct": Value(1.6, 0.1, "%"),
         "worst_iou": Value(0.40, SCORE), "border_recall": Value(0.97, SCORE), "inside_recall": Value(0.95, SCORE),
