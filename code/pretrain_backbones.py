@@ -1,4 +1,4 @@
-"""Pretrain the two small CNN backbones of week 6 and ship them in ``data/weights/``.
+"""Pretrain the two small CNN backbones of week 6 and ship them in ``code/mlpc/data/weights/``.
 
     python code/pretrain_backbones.py                 # both, with the shipped settings
     python code/pretrain_backbones.py --only natural  # one of them
@@ -26,7 +26,7 @@ import torch
 
 from mlpc import transfer
 
-#: The shipped settings (what data/weights/README.md documents).
+#: The shipped settings (what code/mlpc/data/weights/README.md documents).
 NATURAL = {"steps": 1500, "batch_size": 128, "lr": 2e-3, "seed": 0}
 MICROGRAPH = {"steps": 1500, "batch_size": 256, "lr": 2e-3, "temperature": 0.2, "crop": 48, "seed": 0,
               "n_synthetic": 2000}

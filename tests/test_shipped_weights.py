@@ -1,4 +1,4 @@
-"""The shipped backbones in data/weights: small float32 state_dicts, documented, and their recorded
+"""The shipped backbones in mlpc/data/weights (package data): small float32 state_dicts, documented, and their recorded
 pretext validation scores reproduce from the files on the seeded validation sets."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_pretraining_moved_the_weights_away_from_their_common_start():
 
 
 def test_readme_states_what_the_records_say(root):
-    readme = (root / "data" / "weights" / "README.md").read_text()
+    readme = (transfer.weights_dir() / "README.md").read_text()
     for name in NAMES:
         record = transfer.pretraining_record(name)
         assert record["file"] in readme

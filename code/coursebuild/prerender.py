@@ -11,9 +11,11 @@ afterwards), and the offline engine runs the same command the same way (:mod:`co
 3. writes every week's handout to ``handouts/`` and, only when released (or in an instructor build),
    its solution to ``solutions/``; any other file there is deleted, so an unreleased solution does
    not exist as a source, a page, a link or a search entry in the student build;
-4. writes the calendar ``calendar/ml-pc.ics`` and, in both generated folders, a ``_metadata.yml`` that points
+4. writes a notebook beside each of those pages (:mod:`coursebuild.notebooks`) and the course package's
+   wheel into ``python/`` (:mod:`coursebuild.student_wheel`), both published as resources;
+5. writes the calendar ``calendar/ml-pc.ics`` and, in both generated folders, a ``_metadata.yml`` that points
    KaTeX at the site's own copy (``../site_libs/katex/``);
-5. drops Quarto's frozen results of every document whose imported code, data or schedule state changed
+6. drops Quarto's frozen results of every document whose imported code, data or schedule state changed
    (:mod:`coursebuild.freezer`), and, under Quarto, checks that the kernels will import this checkout's code.
 
 Inside the PDF export of a build (``COURSEBUILD_NESTED`` set, :mod:`coursebuild.pdf`) it changes nothing:
@@ -30,6 +32,7 @@ import re
 import sys
 from pathlib import Path
 
+from coursebuild import notebooks, student_wheel
 from coursebuild.errors import BuildError
 from coursebuild.exercises import split_exercise
 
@@ -117,9 +120,14 @@ def run(root: Path) -> dict:
             if path not in wanted:
                 path.unlink()
                 deleted.append(path.relative_to(root).as_posix())
+    pages = {path: text for path, text in wanted.items() if path.suffix == ".qmd"}
+    n_notebooks = notebooks.write_notebooks(pages, [root / folder for folder in GENERATED_DIRS])
     for path, text in wanted.items():
+        if path in pages:
+            text = notebooks.with_download_link(text, path)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+    wheel = student_wheel.publish(root)
     (root / CALENDAR).parent.mkdir(exist_ok=True)
     (root / CALENDAR).write_bytes(sched.to_ics(schedule))
     for rel, changed in invalidate_freeze(root):
@@ -130,7 +138,7 @@ def run(root: Path) -> dict:
         1 for p in wanted if p.parent.name == "handouts" and p.suffix == ".qmd"), "solutions": released,
         "deleted": deleted}
     print(f"pre-render: {mode} build at {summary['now']}: {summary['handouts']} handouts, solutions of weeks "
-          f"{released or 'none'}", flush=True)
+          f"{released or 'none'}; {n_notebooks} notebooks; {wheel.relative_to(root)}", flush=True)
     return summary
 
 

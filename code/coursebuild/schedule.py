@@ -24,9 +24,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from mlpc import DATA_DIR, REPO_ROOT
-
-SCHEDULE_FILE = DATA_DIR / "schedule.yml"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEDULE_FILE = REPO_ROOT / "data" / "schedule.yml"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTICE_KINDS = ("cancelled", "self-study")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

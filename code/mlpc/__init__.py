@@ -7,6 +7,7 @@ the offline engine) lives in the ``coursebuild`` package.
 """
 
 import os
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # Idle OpenMP threads sleep instead of spinning. torch reads this when it loads its OpenMP runtime, which every
@@ -14,7 +15,12 @@ from pathlib import Path
 # in parallel), spinning threads slowed the course's small networks down 10–50 fold (measured with 2 threads).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO_ROOT / "data"
+#: The course's shipped data (package data, installed with the wheel): trained weights, the companion book's
+#: files the exercises use, measured data sets with their licences.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+try:  # the installed distribution's version (pyproject.toml is the one place it is written)
+    __version__ = version("mlpc")
+except PackageNotFoundError:  # run from a checkout without an install
+    __version__ = "source checkout"
 
-__all__ = ["REPO_ROOT", "DATA_DIR"]
+__all__ = ["DATA_DIR", "__version__"]

