@@ -53,25 +53,36 @@ def test_ensemble_spread_is_small_at_data_and_total_std_includes_noise():
     assert 0.02 < ens.noise_std < 0.1
 
 
-def test_bayes_opt_finds_the_dense_window_of_316l():
-    p, v = np.meshgrid(np.linspace(50, 400, 12), np.linspace(100, 3000, 15), indexing="ij")
-    cand = np.c_[p.ravel(), v.ravel()]
-    hist = unc.bayes_opt(lambda x: float(relative_density_model(x[0], x[1])), cand, n_init=3, n_iter=6, seed=0)
-    assert len(hist.y) == 9 and len(np.unique(hist.X, axis=0)) == 9  # no cube built twice
-    assert np.all(np.diff(hist.best_so_far) >= 0)
-    assert hist.best_so_far[-1] > 99.5  # the printable window (density ≥ 99.5 %, "good")
-    with pytest.raises(ValueError):
-        unc.bayes_opt(lambda x: 0.0, cand, n_init=2, n_iter=1, acquisition="greedy")
-
-
 def test_week11_line_gp_is_uncertain_beyond_the_campaign():
     from mlpc.figures import week11_gp as w11
     gp = w11.line_gp()
-    _, sd_in = unc.gp_predict(gp, [[500.0]], include_noise=False)
-    _, sd_out = unc.gp_predict(gp, [[2800.0]], include_noise=False)
+    _, sd_in = unc.gp_predict(gp, w11.line_inputs([500.0]), include_noise=False)
+    _, sd_out = unc.gp_predict(gp, w11.line_inputs([2800.0]), include_noise=False)
     assert sd_out[0] > 3 * sd_in[0]
     assert isinstance(w11.length_scale_effect(), Figure)
     assert "mm/s" in w11.uncertainty_markdown()
+
+
+def test_probability_of_feasibility_and_best_feasible_so_far():
+    pof = unc.probability_of_feasibility([99.5, 99.0, 98.0], [0.5, 1e-9, 1.0], threshold=99.0)
+    assert pof[0] == pytest.approx(0.8413, abs=1e-3) and pof[1] == pytest.approx(0.5)
+    assert pof[2] == pytest.approx(0.1587, abs=1e-3)
+    best = unc.best_feasible_so_far([3.0, 5.0, 4.0, 6.0], [99.5, 98.0, 99.2, 99.1], threshold=99.0)
+    np.testing.assert_array_equal(best, [3.0, 3.0, 4.0, 6.0])  # the infeasible 5.0 never counts
+
+
+def test_constrained_bo_builds_each_cube_once_and_learns_the_limit():
+    p, v = np.meshgrid(np.linspace(50, 400, 12), np.linspace(100, 3000, 15), indexing="ij")
+    P, V = p.ravel(), v.ravel()
+    truth = relative_density_model(P, V)
+    h = unc.constrained_bayes_opt(lambda i: float(truth[i]), np.log(np.c_[P, V]), V, 99.0, n_init=4, n_iter=10,
+                                  floor=95.0, seed=0)
+    assert len(h.index) == 14 and len(np.unique(h.index)) == 14
+    assert np.all(np.diff(h.best_so_far) >= 0)
+    feasible_speeds = V[truth >= 99.0]
+    assert h.best_so_far[-1] >= np.percentile(feasible_speeds, 90)  # near the fastest dense setting
+    with pytest.raises(ValueError, match="one per candidate"):
+        unc.constrained_bayes_opt(lambda i: 0.0, np.log(np.c_[P, V]), V[:5], 99.0)
 
 
 def _exercise_split(seed: int):
