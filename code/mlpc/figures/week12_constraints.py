@@ -144,7 +144,7 @@ def hybrid_misspecified(mis: dict, study: dict) -> Figure:
     columns["best network of the seed"] = np.min([study[k]["rmse_out"] for k in nets], axis=0)
     fig, ax = new_figure(size=(11.0, 4.8))
     colors = [OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[0], OKABE_ITO[5], "0.45"]
-    for i, ((name, values), color) in enumerate(zip(columns.items(), colors, strict=True)):
+    for i, (values, color) in enumerate(zip(columns.values(), colors, strict=True)):
         ax.bar(i, np.median(values), 0.6, color=color, alpha=0.45)
         ax.plot(np.full(len(values), i) + np.linspace(-0.18, 0.18, len(values)), values, "o", color=color, ms=7)
     ax.set_xticks(range(len(columns)), [n.replace(" (", "\n(").replace(" of", "\nof") for n in columns], fontsize=12)
