@@ -51,7 +51,6 @@ def test_deck_and_exercise_prose_on_the_bar_and_the_honest_split():
 def test_mini_project_monotone_constraint_costs_nothing_with_the_same_model():
     """Mini-project solution: same HistGradientBoosting with and without the monotone constraint differ by < 1 MPa
     on every seed; both are worse than the gradient boosting of Task 2 (seed 0)."""
-    import numpy as np
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.model_selection import GroupKFold, cross_val_score
 
