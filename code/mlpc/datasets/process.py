@@ -166,6 +166,19 @@ def melt_pool_size(power_W, speed_mm_s, material: str | LPBFMaterial = "316L") -
     return MeltPoolSize(length_um=length * 1e6, width_um=width * 1e6, depth_um=r * 1e6)
 
 
+def fusion_overlap(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
+                   material: str | LPBFMaterial = "316L") -> np.ndarray:
+    """Geometric lack-of-fusion criterion ``(h/W)² + (t/D)²`` of Tang, Pistorius & Beuth (2017, Addit. Manuf.
+    14, 39): neighbouring melt pools of width ``W`` and depth ``D`` (:func:`melt_pool_size`) leave unmelted
+    powder between tracks (hatch ``h``) and layers (thickness ``t``) when it exceeds 1. Unlike the energy density
+    ``E_v = P/(v·h·t)``, it has a cliff: once ``h > W`` no amount of depth closes the gap. Not used by
+    :func:`classify_regime` (which uses ``E_v``); the Week 8 deck compares the two."""
+    size = melt_pool_size(power_W, speed_mm_s, material)
+    h = _positive("hatch_um", hatch_um, 1000.0)
+    t = _positive("layer_um", layer_um, 1000.0)
+    return (h / size.width_um) ** 2 + (t / size.depth_um) ** 2
+
+
 def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
                     material: str | LPBFMaterial = "316L") -> np.ndarray:
     """Regime of each (P, v) point: ``keyhole`` > ``lack_of_fusion`` > ``balling`` > ``conduction``.
