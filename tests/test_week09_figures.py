@@ -131,3 +131,34 @@ def test_xrd_map_task4_expected_all_phases_found():
     r = spectral.nmf_poisson(xm.cube, k=3, n_iter=300, seed=0)
     s = score_decomposition(r.components, xm.endmembers, r.abundances, xm.abundances.reshape(-1, 3))
     assert np.all(np.array(s.cosine) > 0.999) and 0.01 < s.abundance_rmse < 0.03  # "≈ 0.02"
+
+
+def test_week09_optional_eels_lab_background_subtraction_halves_the_abundance_error():
+    """Week 9 exercise, optional EELS lab: raw NMF cosine ≈ 0.99 but abundance RMSE ≈ 0.19; after per-pixel
+    power-law subtraction the RMSE roughly halves (≈ 0.10)."""
+    import numpy as np
+
+    from mlpc import spectral
+    from mlpc.datasets.eels import eels_spectrum, fit_power_law
+    from mlpc.datasets.spectrum_images import abundance_maps, score_decomposition
+
+    ends = [eels_spectrum(edges=e, energy_range_eV=(420.0, 760.0), dispersion_eV=1.0,
+                          background_counts_at_start=400.0, seed=0)
+            for e in ({"Ti_L23": 1.0, "O_K": 0.5}, {"Fe_L23": 1.5, "O_K": 0.6})]
+    E = np.stack([s.expected_counts for s in ends])
+    A = abundance_maps((24, 24), n_phases=2, seed=3).reshape(-1, 2)
+    cube = np.random.default_rng(0).poisson(A @ E).astype(float)
+    loss = ends[0].energy_loss_eV
+    pre = (loss >= 420) & (loss < 450)
+    raw = spectral.nmf_poisson(cube, k=2, n_iter=300, seed=0)
+    s_raw = score_decomposition(raw.components, E, raw.abundances, A)
+    shape = loss ** -fit_power_law(loss, cube.mean(0), (420.0, 450.0))[1]
+
+    def sub(c):
+        return np.clip(c - (c[..., pre].sum(-1) / shape[pre].sum())[..., None] * shape, 0, None)
+
+    fit = spectral.nmf_poisson(sub(cube), k=2, n_iter=300, seed=0)
+    s_sub = score_decomposition(fit.components, sub(E), fit.abundances, A)
+    assert s_raw.mean_cosine > 0.98 and 0.15 < s_raw.abundance_rmse < 0.23
+    assert min(s_sub.cosine) >= 0.99 and 0.07 < s_sub.abundance_rmse < 0.13
+    assert s_sub.abundance_rmse < 0.6 * s_raw.abundance_rmse

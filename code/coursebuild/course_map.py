@@ -34,9 +34,9 @@ LEARNING_OUTCOMES: tuple[Mapping, ...] = (
     Mapping("Build ML pipelines for microstructure analysis, process prediction, and spectral data.",
             (4, 5, 7, 9, 10)),
     Mapping("Understand the physics of data formation to avoid common ML pitfalls.", (2, 3)),
-    Mapping("Evaluate generalization, robustness, and uncertainty in experimental ML models.", (3, 6, 11)),
-    Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (5, 8, 11)),
-    Mapping("Integrate physical constraints into ML workflows.", (12,)),
+    Mapping("Evaluate generalization, robustness, and uncertainty in experimental ML models.", (3, 6, 7, 8, 11)),
+    Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (11, 7, 12)),
+    Mapping("Integrate physical constraints into ML workflows.", (12, 8)),
     Mapping("Critically assess claims about ML in materials processing and characterization.", (3, 10, 13)),
 )
 
@@ -47,10 +47,11 @@ LAB_POSSIBILITIES: tuple[Mapping, ...] = (
     Mapping("Broken vs correct ML pipelines (data leakage case studies).", (3,)),
     Mapping("Feature extraction vs learned representations.", (4,)),
     Mapping("Fine-tuning pretrained CNNs on microstructures.", (6, 5)),
-    Mapping("Process–property regression with uncertainty.", (11, 7)),
-    Mapping("GP-based process maps.", (11, 8)),
-    Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,)),
-    Mapping("ML-assisted autofocus or EBSD pattern classification.", (4, 6, 13), "EBSD patterns"),
+    Mapping("Process–property regression with uncertainty.", (11, 13), "GP vs ensembles; quantile intervals"),
+    Mapping("GP-based process maps.", (11,), "GP map and constrained BO in the deck"),
+    Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,), "XRD and EDS; EELS as the optional task"),
+    Mapping("ML-assisted autofocus or EBSD pattern classification.", (4,),
+            "EBSD maps only; the pattern-classification lab is not written yet"),
     Mapping("Multi-modal fusion of images, spectra, and process parameters.", (13,)),
 )
 
@@ -60,10 +61,14 @@ DIFFICULT_TOPICS: tuple[Mapping, ...] = (
     Mapping("Data leakage and grouped cross-validation (split by specimen or build, not by image)", (3,)),
     Mapping("Receptive field: what a CNN (or an attention layer) can see", (5, 10)),
     Mapping("Transfer learning with few labelled micrographs", (6,)),
+    Mapping("Surrogates from process signals: does the signal beat the nominal settings? Split by time and machine",
+            (7,)),
     Mapping("Ill-posed inverse problems: many process settings, one microstructure", (8,)),
     Mapping("Spectral unmixing with NMF: non-negativity, number of components", (9,)),
-    Mapping("Gaussian Process kernels and their hyperparameters", (11,)),
-    Mapping("Physical constraints: penalty terms versus hard constraints", (12,)),
+    Mapping("Attention, memory and when a transformer is the wrong tool", (10,)),
+    Mapping("Gaussian Process kernels and their hyperparameters; design questions with constraints", (11,)),
+    Mapping("Physical constraints: penalty terms versus hard constraints; a misspecified law", (12,)),
+    Mapping("Honest comparisons: same model and budget, spread over seeds, the trivial baseline", (13, 3)),
 )
 
 
