@@ -136,6 +136,7 @@ def test_week11_exercise_kernel_and_posterior_match_the_library():
                     length_scale_bounds=(0.01, 10.0), seed=0)
     hp = unc.gp_hyperparameters(gp)
     ell, sf, sn = hp["length_scale"], hp["signal_std"], hp["noise_std"]
+    assert 1.2 < np.exp(ell[0]) < 1.4 and 1.4 < np.exp(ell[1]) < 1.7 and sn > 0.15  # "×1.3 in P, 1.5 in v"
     X, y, Xn = _inputs(train), train.relative_density_pct.to_numpy(), _inputs(test)
 
     def k(a, b):
