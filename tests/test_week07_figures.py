@@ -164,3 +164,27 @@ def test_vanishing_gradient_alt_text():
     assert 49 / 5 < decades["lstm"] and decades["gru"] < 49 / 4.5
     open_gate = np.log10(ts.recurrent_gradient_profile("lstm", forget_bias=3.0))
     assert np.all(np.abs(open_gate + 1) < 0.3)
+
+
+def test_week07_exercise_task3_expected_answers():
+    """Week 7 exercise (seed 7, track variability), Task 3's expected answer: median ≈ 0.5–0.56 decades, nominal
+    forest ≈ 0.16–0.17, feature forest ≈ 0.13–0.15 and better than nominal on every split, by about 0.035 on the
+    random and temporal splits and by only about 0.01 on a new machine."""
+    import numpy as np
+
+    data = melt_pool_signals(n_tracks=600, track_variability=True, seed=7)
+    y = np.log10(data.porosity_pct)
+    trig = ts.laser_on_trigger(data.time_ms, data.signal_V)
+    X = ts.track_features(data.time_ms, data.signal_V, trigger=trig).to_numpy()
+    X_nom = np.log(np.column_stack([data.power_W, data.speed_mm_s]))
+    schemes = ts.split_schemes(data.timestamp, data.machine_id, seed=0)
+    preds = ts.evaluate_on_splits({
+        "median": lambda tr, te: np.full(te.size, np.median(y[tr])),
+        "nominal": lambda tr, te: ts.feature_forest(seed=0).fit(X_nom[tr], y[tr]).predict(X_nom[te]),
+        "forest": lambda tr, te: ts.feature_forest(seed=0).fit(X[tr], y[tr]).predict(X[te])}, y, schemes)
+    mae = ts.summarise_errors(preds).set_index(["model", "scheme"])["mae"]
+    for s in ("random", "temporal", "leave-one-machine-out"):
+        assert 0.48 < mae[("median", s)] < 0.58 and 0.15 < mae[("nominal", s)] < 0.175
+        assert 0.12 < mae[("forest", s)] < 0.15 and mae[("forest", s)] < mae[("nominal", s)]
+    assert mae[("nominal", "random")] - mae[("forest", "random")] > 0.025
+    assert mae[("nominal", "leave-one-machine-out")] - mae[("forest", "leave-one-machine-out")] < 0.02
