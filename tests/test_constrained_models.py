@@ -163,3 +163,15 @@ def test_free_plateau_is_not_identified_below_950_C_but_the_hall_petch_plateau_i
     assert np.all(ident["fixed"] < ident["free"])
     assert np.all(np.abs(ident["hj_half_fixed"] - RECOVERY_HJ_HALF_K) < 1000)
     assert np.ptp(ident["hj_half_free"]) > 2 * np.ptp(ident["hj_half_fixed"])
+
+
+def test_hybrid_rejects_an_unknown_law_form_and_fits_the_linear_one():
+    from mlpc.constrained import HybridHardness, hardness_table
+
+    table = hardness_table(1)
+    y = table["hardness_HV"].to_numpy(float)
+    with pytest.raises(ValueError, match="form='cubic'"):
+        HybridHardness.fit(table, y, form="cubic")
+    linear = HybridHardness.fit(table, y, form="linear")
+    assert linear.form == "linear" and len(linear.params) == 2 and linear.params[1] < 0  # softening with HJ
+    assert np.sqrt(np.mean((linear.predict(table) - y) ** 2)) < np.std(y)

@@ -126,3 +126,11 @@ def test_synergy_map_is_a_figure_with_the_three_courses():
     for _, _, items, _ in SYNERGY_BOXES:
         assert set(items) <= texts
     assert "Gaussian Processes" in texts and "crystal structures" in texts
+
+
+def test_self_test_answers_appear_only_after_release(schedule):
+    early = course_map.self_test_markdown(schedule, when=schedule.week(1).lecture.starts_at, mode="student")
+    assert early.count("answer released with the week's solution") == len(course_map.SELF_TESTS)
+    late = course_map.self_test_markdown(schedule, when=schedule.week(13).release_at, mode="student")
+    assert "answer released" not in late and course_map.SELF_TESTS[0].answer in late
+    assert {t.week for t in course_map.SELF_TESTS} == set(range(7, 14))

@@ -210,3 +210,19 @@ def test_hull_and_build_rate():
     pts = np.array([[100.0, 200.0], [300.0, 200.0], [300.0, 2000.0], [100.0, 2000.0]])
     assert pm.inside_hull(pts, 200.0, 600.0) and not pm.inside_hull(pts, 50.0, 600.0)
     assert pm.build_rate_mm3_s(1000.0, 100.0, 30.0) == pytest.approx(3.0)   # 10.8 cm³/h
+
+
+def test_week08_false_safe_discussion_over_five_campaigns():
+    """Week 8 solution (g): physics-informed trees have the lower RMSE outside but more false-safe cubes than the
+    raw trees (6 and 4 vs 1 on seed 8; over seeds 0–3 and 8 raw trees ≤ 1, physical up to 5–6)."""
+    from mlpc.datasets.process import process_experiments
+
+    kinds = ("quadratic", "trees_raw", "trees_physics", "trees_physics_monotone")
+    fs, rmse = {}, {}
+    for s in (0, 1, 2, 3, 8):
+        r = pm.extrapolation_scores(process_experiments(n_points=120, seed=s), 250.0, 1500.0, kinds, seed=s)
+        fs[s], rmse[s] = r.false_safe.to_numpy(), r.rmse_outside_pct.to_numpy()
+    assert list(fs[8][1:]) == [1, 6, 4]
+    raw, phys = np.array([fs[s][1] for s in fs]), np.array([fs[s][2:] for s in fs])
+    assert raw.max() <= 1 and 5 <= phys.max() <= 6
+    assert np.median([rmse[s][2] for s in rmse]) < np.median([rmse[s][1] for s in rmse])

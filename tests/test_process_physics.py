@@ -251,3 +251,19 @@ def test_generators_do_not_touch_the_network(no_network):
     pr.melt_pool_signals(n_tracks=8)
     pr.thermal_history()
     pr.process_log("sps")
+
+
+def test_track_variability_makes_porosity_follow_the_track_not_its_nominal_settings():
+    """With track_variability the regime follows the absorbed power and keyhole porosity the collapses counted;
+    without it (the default) the data set is exactly the nominal one."""
+    from mlpc.datasets.process import classify_regime, melt_pool_signals, porosity_model
+
+    plain = melt_pool_signals(n_tracks=80, seed=4)
+    np.testing.assert_allclose(plain.porosity_pct, porosity_model(plain.power_W, plain.speed_mm_s))
+    var = melt_pool_signals(n_tracks=80, seed=4, track_variability=True)
+    assert np.any(classify_regime(var.power_W, var.speed_mm_s) != var.regime)  # regime flicker
+    key = var.regime == "keyhole"
+    on_ms = var.laser_on.sum(1) / var.sampling_rate_kHz
+    rate = var.n_collapse_events[key] / on_ms[key]
+    assert np.corrcoef(rate, np.log(var.porosity_pct[key]))[0, 1] > 0.5  # more collapses, more pores
+    assert var.porosity_pct[key].max() < 30  # collapse pores: a few %, not the 30 % cap

@@ -86,3 +86,23 @@ def test_deck_prose_about_the_cubes():
     c = w8.cubes()
     assert len(c) == 120 and (c["regime"] == "balling").sum() == 12
     assert c["speed_mm_s"].between(600, 1070).sum() == 20
+
+
+def test_overlap_criterion_slide():
+    """Week 8 overlap slide: Tang et al. (2017) (h/W)² + (t/D)² ≤ 1 is stricter than E_v and has a cliff with the
+    hatch; alt text widths/depths at 200 W (370 → 90 µm, 190 → 35 µm over 100–3000 mm/s)."""
+    import re
+
+    import numpy as np
+
+    from mlpc.datasets import process as pr
+
+    size = pr.melt_pool_size(200.0, np.array([100.0, 3000.0]))
+    assert 350 < size.width_um[0] < 390 and 80 < size.width_um[1] < 100
+    assert 170 < size.depth_um[0] < 200 and 30 < size.depth_um[1] < 40
+    wide = pr.fusion_overlap(200.0, 800.0, hatch_um=1.05 * 2 * size.width_um[1])
+    assert np.all(wide > 1)  # hatch wider than the pool: never fused, whatever the depth
+    md = w8.overlap_markdown()
+    v = [float(x) for x in re.findall(r"\*\*(\d+) mm/s\*\* by overlap, (\d+) mm/s by E_v", md)[0]]
+    assert v[0] < v[1]  # geometry is stricter than E_v at h = 100 µm
+    assert isinstance(w8.overlap_criterion_figure(), Figure)

@@ -131,3 +131,59 @@ def test_xrd_map_task4_expected_all_phases_found():
     r = spectral.nmf_poisson(xm.cube, k=3, n_iter=300, seed=0)
     s = score_decomposition(r.components, xm.endmembers, r.abundances, xm.abundances.reshape(-1, 3))
     assert np.all(np.array(s.cosine) > 0.999) and 0.01 < s.abundance_rmse < 0.03  # "≈ 0.02"
+
+
+def test_week09_optional_eels_lab_background_subtraction_halves_the_abundance_error():
+    """Week 9 exercise, optional EELS lab: raw NMF cosine ≈ 0.99 but abundance RMSE ≈ 0.19; after per-pixel
+    power-law subtraction the RMSE roughly halves (≈ 0.10)."""
+    import numpy as np
+
+    from mlpc import spectral
+    from mlpc.datasets.eels import eels_spectrum, fit_power_law
+    from mlpc.datasets.spectrum_images import abundance_maps, score_decomposition
+
+    ends = [eels_spectrum(edges=e, energy_range_eV=(420.0, 760.0), dispersion_eV=1.0,
+                          background_counts_at_start=400.0, seed=0)
+            for e in ({"Ti_L23": 1.0, "O_K": 0.5}, {"Fe_L23": 1.5, "O_K": 0.6})]
+    E = np.stack([s.expected_counts for s in ends])
+    A = abundance_maps((24, 24), n_phases=2, seed=3).reshape(-1, 2)
+    cube = np.random.default_rng(0).poisson(A @ E).astype(float)
+    loss = ends[0].energy_loss_eV
+    pre = (loss >= 420) & (loss < 450)
+    raw = spectral.nmf_poisson(cube, k=2, n_iter=300, seed=0)
+    s_raw = score_decomposition(raw.components, E, raw.abundances, A)
+    shape = loss ** -fit_power_law(loss, cube.mean(0), (420.0, 450.0))[1]
+
+    def sub(c):
+        return np.clip(c - (c[..., pre].sum(-1) / shape[pre].sum())[..., None] * shape, 0, None)
+
+    fit = spectral.nmf_poisson(sub(cube), k=2, n_iter=300, seed=0)
+    s_sub = score_decomposition(fit.components, sub(E), fit.abundances, A)
+    assert s_raw.mean_cosine > 0.98 and 0.15 < s_raw.abundance_rmse < 0.23
+    assert min(s_sub.cosine) >= 0.99 and 0.07 < s_sub.abundance_rmse < 0.13
+    assert s_sub.abundance_rmse < 0.6 * s_raw.abundance_rmse
+
+
+def test_lab6_peaks_sit_at_bragg_and_give_the_instrument_resolution():
+    """Week 9 LaB6 slide: 19 Kα1 peaks named within 0.02° of Bragg (a = 0.41569 nm); FWHM ≈ 0.07° at 30° and
+    ≈ 0.09° at 120° (alt text: 0.06–0.07° up to 90°, ≈ 0.15° at 150°; 100 peak ≈ 0.10°)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from mlpc import spectral
+    from mlpc.datasets.real_xrd import lab6_bragg_deg, load_lab6
+
+    pat = load_lab6()
+    assert len(pat.counts) == 17381 and 4.5 < pat.two_theta_deg[0] < 4.7
+    res = spectral.instrument_resolution(pat.two_theta_deg, pat.counts, lab6_bragg_deg())
+    assert len(res.hkl) == 19 and res.hkl[:3] == ("100", "110", "111")
+    assert np.all(np.abs(res.two_theta_deg - res.bragg_deg) < 0.02)
+    w30, w120 = res.fwhm_at([30.0, 120.0])
+    assert 0.06 < w30 < 0.075 and 0.085 < w120 < 0.1
+    assert 0.14 < res.fwhm_deg[-1] < 0.17 and 0.09 < res.fwhm_deg[0] < 0.11
+    mid = (res.two_theta_deg > 30) & (res.two_theta_deg < 90)
+    assert np.all((res.fwhm_deg[mid] > 0.05) & (res.fwhm_deg[mid] < 0.075))
+    assert isinstance(w9.lab6_resolution_figure(), Figure)
+    with pytest.raises(FileNotFoundError, match="xrd-lab6"):
+        load_lab6(Path("/nonexistent/xrd-lab6/LaB6.xye.bz2"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 from mlpc import attention as att
@@ -23,12 +24,14 @@ def test_vit_patches_figure_shows_16_patch_tokens():
     assert "16 patch tokens" in fig.axes[1].get_title()
 
 
-def test_attention_cost_figure_plots_the_measured_lengths():
-    cost = att.attention_memory_scan(lengths=(256, 512), head_dim=8, repeats=1)
+def test_attention_cost_figure_plots_the_measured_peaks_and_counted_flops():
+    cost = att.attention_memory_scan(lengths=(256, 512), head_dim=8)
     fig = w10.attention_cost_figure(cost)
     x, y = fig.axes[0].lines[0].get_data()
     np.testing.assert_array_equal(x, [256, 512])
     np.testing.assert_allclose(y, cost.naive_peak_bytes / 1e6)
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), cost.naive_flops)
+    assert "time" not in fig.axes[1].get_ylabel()
 
 
 def test_comparison_run_uses_one_split_and_feeds_all_result_figures():
@@ -36,12 +39,24 @@ def test_comparison_run_uses_one_split_and_feeds_all_result_figures():
     assert len(run.y_test) == 40 and run.curve_n.tolist() == [20, 60]
     assert run.curve_vit[-1] == run.vit_hist.val_score[-1]
     assert abs(run.n_params[0] - run.n_params[1]) < 0.2 * run.n_params[1]  # same weight budget
-    for fig in (w10.comparison_figure(run), w10.attention_maps_figure(run, n=2), w10.learning_curve_figure(run),
+    study = w10.learning_curve_study(seeds=(0, 1), first=run, n_train=60, n_test=40, epochs=2, curve_n=(20,))
+    assert study.vit.shape == (2, 2) and study.vit[0, -1] == run.vit_hist.val_score[-1]
+    assert study.rule[0] == w10.updown_ratio_accuracy(n_train=60, n_test=40, seed=0)
+    for fig in (w10.comparison_figure(run), w10.attention_maps_figure(run, n=2), w10.learning_curve_figure(study),
                 w10.cross_attention_diagram()):
         assert isinstance(fig, Figure) and fig.axes
 
 
-def test_deck_comparison_claims_on_seed_0():
+@pytest.fixture(scope="module")
+def deck_run() -> w10.ComparisonRun:
+    """The deck's seed-0 run (with its learning curve), trained once for the tests of this module."""
+    import torch
+
+    torch.set_num_threads(1)
+    return w10.comparison_run(seed=0)
+
+
+def test_deck_comparison_claims_on_seed_0(deck_run):
     """Alt text and notes of the week-10 deck: the ViT ends near 0.75, the CNN near chance, both below the
     untrained up/down rule; class-token attention favours the four central patches; and without its position
     embedding the ViT still reads polarity (patch contents betray where a patch sits)."""
@@ -50,7 +65,7 @@ def test_deck_comparison_claims_on_seed_0():
     from mlpc.models.cnn import fit
 
     torch.set_num_threads(1)
-    run = w10.comparison_run(curve_n=(), seed=0)
+    run = deck_run
     vit, loc = run.vit_hist.val_score[-1], run.cnn_hist.val_score[-1]
     assert 0.7 < vit < 0.8 and loc < 0.6
     rule = w10.updown_ratio_accuracy(seed=0)
@@ -98,6 +113,14 @@ def test_exercise_expected_answers():
     p = predict(vit, X[250:]).argmax(1)
     pf = predict(vit, np.ascontiguousarray(X[250:, ::-1])).argmax(1)
     assert 0.5 < (p != pf).mean() < 0.7 and 0.58 < (pf == 1 - y[250:]).mean() < 0.68
+    from torch.utils.flop_counter import FlopCounterMode
+
+    flops = []
+    for m in (vit, att.LocalCNN(channels=16, n_conv=3, seed=0)):
+        with FlopCounterMode(display=False) as counter:
+            predict(m, X[:1])
+        flops.append(counter.get_total_flops())
+    assert flops[1] > 10 * flops[0]  # "the CNN costs more than ten times the FLOPs per pattern"
     ph = stem4d_classification(n=300, task="phase", pattern_px=24, seed=2)
     final = {}
     for s in (0, 1, 2):
@@ -107,3 +130,16 @@ def test_exercise_expected_answers():
                                  lr=3e-3, seed=s, n_threads=1).val_score[-1]
     assert all(final["vit", s] >= 0.95 for s in (0, 1, 2))
     assert final["cnn", 0] > 0.97 and final["cnn", 2] > 0.97 and final["cnn", 1] < 0.6
+
+
+def test_small_data_slide_claims_over_five_seeds(deck_run):
+    """Deck: "Small data: over 5 seeds neither network reaches the untrained up/down rule"; the ViT is ahead
+    of the CNN at 300 patterns on every seed; the rule's median is about 0.86."""
+    import torch
+
+    torch.set_num_threads(1)
+    study = w10.learning_curve_study(seeds=(0, 1, 2, 3, 4), first=deck_run)
+    assert study.curve_n.tolist() == [40, 100, 300]
+    assert np.max(study.vit) < np.min(study.rule) and np.max(study.cnn) < np.min(study.rule)
+    assert np.all(study.vit[:, -1] > study.cnn[:, -1])
+    assert 0.8 < np.median(study.rule) < 0.9

@@ -38,3 +38,18 @@ def test_sweep_figure_shows_a_sweep_that_really_rises_and_the_profile_counts():
     left = fig.axes[0].lines[0].get_ydata()
     np.testing.assert_array_equal(left, violation_profile(r["results"]["unconstrained"]["curves"], -1, tol=1.0))
     assert left[: len(left) // 2].sum() > left[len(left) // 2:].sum()  # most violations in the low-T plateau
+
+
+def test_misspecified_hybrid_slide_claims():
+    """Week 12: "a plateau off by ±20 HV costs a few HV, a wrong form more than the networks" (six seeds)."""
+    from mlpc.constrained import hybrid_misspecification, seed_study
+
+    mis, study = hybrid_misspecification(), seed_study()
+    best_net = np.min([study[k]["rmse_out"] for k in study if k != "hybrid"], axis=0)
+    np.testing.assert_allclose(mis["law as generated"], study["hybrid"]["rmse_out"])  # the deck's hybrid
+    for k in ("plateau +20 HV", "plateau −20 HV"):
+        cost = np.median(mis[k]) - np.median(mis["law as generated"])
+        assert -1 < cost < 10 and np.all(mis[k] < best_net)
+    assert np.all(mis["linear in HJ (wrong form)"] > best_net)
+    fig = w12.hybrid_misspecified(mis, study)
+    assert len(fig.axes[0].patches) == 5

@@ -27,11 +27,44 @@ def test_figures_draw():
 
 
 def test_deck_and_exercise_prose_on_the_bar_and_the_honest_split():
-    """Deck notes: the bar covers 1.6 % of a 64 px image. Deck and exercise: random folds beat leave-builds-out
-    for every feature set, but only by 1–2 MPa; image and EDS never lower the leave-builds-out error."""
+    """Deck notes: the bar covers 1.6 % of a 64 px image. Exercise (seed 0): random folds beat leave-builds-out
+    for every feature set by 1–2 MPa. Deck title and exercise over 5 seeds: "random folds look up to 6 MPa
+    better, less than the seed scatter"; fused sets do not beat process-only beyond it; mean predictor ≈ 86 MPa."""
+    import numpy as np
+
     from mlpc import explain
 
     assert abs(explain.scale_bar_mask(64).mean() - 0.016) < 0.001
-    (_, rnd0, grp0), *fused = w.fusion_scores()
-    assert all(0 < grp - rnd < 3 for _, rnd, grp in ((None, rnd0, grp0), *fused))
-    assert all(grp >= grp0 for _, _, grp in fused)
+    assert all(0 < grp - rnd < 3 for _, rnd, grp in w.fusion_scores())
+    study = w.fusion_seed_study()
+    names = [k for k in study if k != "mean predictor"]
+    leak = np.concatenate([study[k][:, 1] - study[k][:, 0] for k in names])
+    assert leak.max() < 6.5 and np.median(leak) > 0 and leak.min() < 0  # mostly positive, not always
+    scatter = min(np.ptp(study[k][:, 1]) for k in names)
+    assert leak.max() < scatter and scatter > 9
+    fused_gain = study["process"][:, 1][:, None] - np.column_stack([study[k][:, 1] for k in names[1:]])
+    assert fused_gain.max() < scatter
+    assert 80 < np.median(study["mean predictor"][:, 1]) < 92
+    assert isinstance(w.fusion_comparison_seeds(study), Figure)
+
+
+def test_mini_project_monotone_constraint_costs_nothing_with_the_same_model():
+    """Mini-project solution: same HistGradientBoosting with and without the monotone constraint differ by < 1 MPa
+    on every seed; both are worse than the gradient boosting of Task 2 (seed 0)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    from mlpc.explain import PROCESS_COLUMNS, specimen_table
+
+    cols = list(PROCESS_COLUMNS)
+    for seed in range(5):
+        t = specimen_table(seed=seed)
+        maes = []
+        for monotone in (False, True):
+            cst = [-1 if monotone and c in ("anneal_temperature_C", "anneal_time_h") else 0 for c in cols]
+            m = HistGradientBoostingRegressor(monotonic_cst=cst, max_iter=150, learning_rate=0.05, random_state=0)
+            maes.append(-cross_val_score(m, t[cols], t["yield_strength_MPa"], groups=t["build_id"], cv=GroupKFold(4),
+                                         scoring="neg_mean_absolute_error").mean())
+        assert abs(maes[1] - maes[0]) < 1.0
+        if seed == 0:
+            assert maes[0] > w.fusion_scores()[0][2] + 5

@@ -34,9 +34,9 @@ LEARNING_OUTCOMES: tuple[Mapping, ...] = (
     Mapping("Build ML pipelines for microstructure analysis, process prediction, and spectral data.",
             (4, 5, 7, 9, 10)),
     Mapping("Understand the physics of data formation to avoid common ML pitfalls.", (2, 3)),
-    Mapping("Evaluate generalization, robustness, and uncertainty in experimental ML models.", (3, 6, 11)),
-    Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (5, 8, 11)),
-    Mapping("Integrate physical constraints into ML workflows.", (12,)),
+    Mapping("Evaluate generalization, robustness, and uncertainty in experimental ML models.", (3, 6, 7, 8, 11)),
+    Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (11, 7, 12)),
+    Mapping("Integrate physical constraints into ML workflows.", (12, 8)),
     Mapping("Critically assess claims about ML in materials processing and characterization.", (3, 10, 13)),
 )
 
@@ -47,10 +47,11 @@ LAB_POSSIBILITIES: tuple[Mapping, ...] = (
     Mapping("Broken vs correct ML pipelines (data leakage case studies).", (3,)),
     Mapping("Feature extraction vs learned representations.", (4,)),
     Mapping("Fine-tuning pretrained CNNs on microstructures.", (6, 5)),
-    Mapping("Process–property regression with uncertainty.", (11, 7)),
-    Mapping("GP-based process maps.", (11, 8)),
-    Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,)),
-    Mapping("ML-assisted autofocus or EBSD pattern classification.", (4, 6, 13), "EBSD patterns"),
+    Mapping("Process–property regression with uncertainty.", (11, 13), "GP vs ensembles; quantile intervals"),
+    Mapping("GP-based process maps.", (11,), "GP map and constrained BO in the deck"),
+    Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,), "XRD and EDS; EELS as the optional task"),
+    Mapping("ML-assisted autofocus or EBSD pattern classification.", (4,),
+            "EBSD maps only; the pattern-classification lab is not written yet"),
     Mapping("Multi-modal fusion of images, spectra, and process parameters.", (13,)),
 )
 
@@ -60,11 +61,66 @@ DIFFICULT_TOPICS: tuple[Mapping, ...] = (
     Mapping("Data leakage and grouped cross-validation (split by specimen or build, not by image)", (3,)),
     Mapping("Receptive field: what a CNN (or an attention layer) can see", (5, 10)),
     Mapping("Transfer learning with few labelled micrographs", (6,)),
+    Mapping("Surrogates from process signals: does the signal beat the nominal settings? Split by time and machine",
+            (7,)),
     Mapping("Ill-posed inverse problems: many process settings, one microstructure", (8,)),
     Mapping("Spectral unmixing with NMF: non-negativity, number of components", (9,)),
-    Mapping("Gaussian Process kernels and their hyperparameters", (11,)),
-    Mapping("Physical constraints: penalty terms versus hard constraints", (12,)),
+    Mapping("Attention, memory and when a transformer is the wrong tool", (10,)),
+    Mapping("Gaussian Process kernels and their hyperparameters; design questions with constraints", (11,)),
+    Mapping("Physical constraints: penalty terms versus hard constraints; a misspecified law", (12,)),
+    Mapping("Honest comparisons: same model and budget, spread over seeds, the trivial baseline", (13, 3)),
 )
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """A self-test question of one week and its answer (shown once the week's solution is released)."""
+
+    week: int
+    question: str
+    answer: str
+
+
+#: Self-test questions of Weeks 7–13 for the review (answers are released with the week's solution).
+SELF_TESTS: tuple[SelfTest, ...] = (
+    SelfTest(7, "A forest on photodiode features and a forest on the nominal (P, v) predict track porosity. "
+                "What does the difference between their errors measure?",
+             "What the signal adds beyond the settings: what the track did that its nominal settings did not fix "
+             "(absorptivity scatter, keyhole collapses). If the two tie, the sensor earns nothing for this target."),
+    SelfTest(8, "Why can a model with the lower RMSE outside the sampled box still be the riskier one?",
+             "RMSE averages over all cubes; the decision counts false-safe settings. A model that carries the window "
+             "into unsampled space can call failing cubes safe near its true edge."),
+    SelfTest(9, "NMF of a raw EELS map gives components with cosine 0.99 to the truth. Why is that not yet success?",
+             "The shared power-law background dominates every spectrum, so any mixture looks similar; score the "
+             "abundances or subtract the background first."),
+    SelfTest(10, "Naive attention at L = 4096 holds about 134 MB, Flash Attention about 1 MB. Same FLOPs?",
+             "Yes: both compute the same 4 L² d products; the fused kernel never holds the L × L scores and "
+             "weights at once (tiles and a running softmax)."),
+    SelfTest(11, "Why is 'maximise density' a poor BO objective for LPBF, and what is a better one?",
+             "Density saturates at 100 % over the whole window, so the optimum is flat and capped. Maximise the "
+             "build rate subject to density ≥ a limit, with the probability of feasibility in the acquisition."),
+    SelfTest(12, "A hybrid (law + residual) beats every network above the training range. What must you check "
+                 "before believing it?",
+             "Whether the data generator (or nature) follows exactly that law: refit with a misspecified plateau "
+             "and a wrong form; a wrong form loses the lead entirely."),
+    SelfTest(13, "Random folds give 28 MPa, leave-builds-out 30 MPa on one data seed. Is that a leak?",
+             "Not on one seed: over five seeds the gap is −2 to +6 MPa, smaller than the scatter between seeds. "
+             "Repeat over seeds with the same model and budget before naming an effect."),
+)
+
+
+def self_test_markdown(schedule: Schedule | None = None, when: dt.datetime | None = None,
+                       mode: str | None = None) -> str:
+    """Self-test questions by week; each answer appears once that week's solution is released."""
+    schedule = schedule or load()
+    when = when or release.now(schedule)
+    lines = []
+    for item in SELF_TESTS:
+        week = schedule.week(item.week)
+        shown = bool(week.slug) and release.solution_visible(week, when, mode or release.build_mode())
+        answer = item.answer if shown else "answer released with the week's solution"
+        lines.append(f"- **Week {item.week}.** {item.question}  \n  *Answer:* {answer}")
+    return "\n".join(lines) + "\n"
 
 
 def course_facts(schedule: Schedule | None = None) -> str:

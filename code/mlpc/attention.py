@@ -12,9 +12,10 @@ Transformer, a local CNN baseline, attention maps and the naive-vs-fused attenti
   discuss why raw attention is only a hint of what the model uses).
 - :class:`LocalCNN`: convolutions with a small receptive field and global average pooling (Lin, Chen &
   Yan, ICLR 2014), the informative baseline: it sees disks one at a time and cannot tell where they are.
-- :func:`attention_memory_scan`: the naive implementation allocates the L × L score matrix (4 L² bytes in
-  float32 per head); PyTorch's fused ``scaled_dot_product_attention`` tiles the computation with an
-  online softmax as in Flash Attention (Dao et al., NeurIPS 2022) and never holds it.
+- :func:`attention_memory_scan`: the naive implementation holds the L × L scores and weights (2 × 4 L²
+  bytes in float32 per head at its peak); PyTorch's fused ``scaled_dot_product_attention`` tiles the
+  computation with an online softmax as in Flash Attention (Dao et al., NeurIPS 2022) and never holds
+  them. Memory is the true peak of the call (profiler allocation events), work is counted FLOPs.
 
 Both models see log(1 + counts), per-pattern standardised: the central disk carries about half of the
 electrons and Bragg disks span orders of magnitude (the reason diffraction is displayed on a log scale);
@@ -26,7 +27,6 @@ Springer 2024, ch. 17 (neural networks).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,34 +146,61 @@ def cls_attention_maps(model: TinyViT, X: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class AttentionCost:
-    """Per sequence length L: bytes of the L × L float32 score matrix, profiled peak memory (bytes) and
-    the best-of-``repeats`` wall time (s) of the naive and the fused implementation."""
+    """Per sequence length L: bytes of one L × L float32 score matrix, the true peak of the bytes held by
+    one call (bytes allocated by the CPU allocator during the call minus bytes freed, at its largest), and
+    the floating-point operations of the call counted by torch's own formulae (deterministic; no clock)."""
 
     lengths: np.ndarray
     score_matrix_bytes: np.ndarray
     naive_peak_bytes: np.ndarray
     fused_peak_bytes: np.ndarray
-    naive_seconds: np.ndarray
-    fused_seconds: np.ndarray
+    naive_flops: np.ndarray
+    fused_flops: np.ndarray
     head_dim: int
 
 
-def _peak_bytes(fn, *args) -> int:
-    """Largest memory held by one operator call (including its children), from the torch CPU profiler."""
+def peak_bytes_of_call(fn, *args) -> int:
+    """The most bytes held at any moment of ``fn(*args)`` by tensors it allocated on the CPU.
+
+    The torch profiler records every allocation and free of the CPU allocator with its size; the running
+    sum of these events in time order is the memory the call holds, and its maximum is the peak of the call
+    (not the largest single allocation: naive attention holds the scores and the softmax weights at once).
+    The inputs, allocated before the call, are not counted; the output is.
+    """
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn(*args)
-    return int(max(e.cpu_memory_usage for e in prof.key_averages()))
+    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                    if e.name() == "[memory]")
+    if not events:
+        return 0
+    return int(max(0, np.cumsum([n for _, n in events]).max()))
+
+
+def _counted_flops(fn, *args) -> int:
+    """Floating-point operations of ``fn(*args)`` as torch's FlopCounterMode counts them (matmuls and
+    attention kernels; softmax and scaling are O(L²) and not counted)."""
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
+
+    with FlopCounterMode(display=False) as counter:
+        fn(*args)
+    total = counter.get_total_flops()
+    if total == 0 and fn is F.scaled_dot_product_attention:
+        # the CPU flash kernel has no registered formula; torch's SDPA formula counts the same products
+        total = sdpa_flop_count(*(tuple(a.shape) for a in args[:3]))
+    return int(total)
 
 
 def attention_memory_scan(lengths: tuple[int, ...] = (256, 512, 1024, 2048, 4096), head_dim: int = 16,
-                          repeats: int = 1, seed: int = 0) -> AttentionCost:
+                          seed: int = 0) -> AttentionCost:
     """Measure naive attention against ``torch.nn.functional.scaled_dot_product_attention`` on the CPU.
 
-    One head, batch 1, float32. The naive version holds scores and weights (2 × 4 L² bytes); the fused
-    kernel works on blocks of keys with a running softmax maximum and sum (Flash Attention, Dao et al.
-    2022), so its memory grows like L · d, not L². Takes a few seconds up to L = 4096.
+    One head, batch 1, float32, two threads (the fused kernel's buffers are per thread). The naive version
+    holds scores and weights at once (2 × 4 L² bytes); the fused kernel works on blocks of keys with a
+    running softmax maximum and sum (Flash Attention, Dao et al. 2022), so its memory grows like L · d, not
+    L². Both do the same 4 L² d matmul FLOPs. Takes a few seconds up to L = 4096; no wall time is taken,
+    so two runs give the same numbers.
     """
     torch.set_num_threads(2)
     gen = torch.Generator().manual_seed(int(seed))
@@ -184,21 +211,14 @@ def attention_memory_scan(lengths: tuple[int, ...] = (256, 512, 1024, 2048, 4096
     rows = []
     for L in lengths:
         q, k, v = (torch.randn(1, 1, int(L), head_dim, generator=gen) for _ in range(3))
-        row = [_peak_bytes(naive, q, k, v), _peak_bytes(F.scaled_dot_product_attention, q, k, v)]
-        for fn in (naive, F.scaled_dot_product_attention):
-            fn(q, k, v)  # warm-up: the first call pays for kernel selection and allocation
-            best = np.inf
-            for _ in range(repeats):
-                t = time.perf_counter()
-                fn(q, k, v)
-                best = min(best, time.perf_counter() - t)
-            row.append(best)
-        rows.append(row)
+        fused = F.scaled_dot_product_attention
+        fused(q, k, v)  # warm-up: the first call pays for kernel selection
+        rows.append([peak_bytes_of_call(naive, q, k, v), peak_bytes_of_call(fused, q, k, v),
+                     _counted_flops(naive, q, k, v), _counted_flops(fused, q, k, v)])
     r = np.array(rows, dtype=float)
     L = np.asarray(lengths, dtype=float)
     return AttentionCost(lengths=L.astype(int), score_matrix_bytes=4 * L**2, naive_peak_bytes=r[:, 0],
-                         fused_peak_bytes=r[:, 1], naive_seconds=r[:, 2], fused_seconds=r[:, 3],
-                         head_dim=head_dim)
+                         fused_peak_bytes=r[:, 1], naive_flops=r[:, 2], fused_flops=r[:, 3], head_dim=head_dim)
 
 
 __all__ = [
@@ -207,5 +227,6 @@ __all__ = [
     "TinyViT",
     "attention_memory_scan",
     "cls_attention_maps",
+    "peak_bytes_of_call",
     "scaled_dot_product_attention",
 ]

@@ -231,15 +231,27 @@ class HybridHardness:
     beta: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
+    form: str = "logistic"
 
     @classmethod
-    def fit(cls, table, y: np.ndarray, hv_recrystallised: float | None = None) -> HybridHardness:
-        """Fit law and residual together on ``table`` (columns of :data:`FEATURES`) and hardness ``y`` (HV)."""
+    def fit(cls, table, y: np.ndarray, hv_recrystallised: float | None = None,
+            form: str = "logistic") -> HybridHardness:
+        """Fit law and residual together on ``table`` (columns of :data:`FEATURES`) and hardness ``y`` (HV).
+
+        ``form="linear"`` replaces the logistic step by a straight line in HJ (a wrong form: no plateau), to
+        show what a misspecified law does; ``hv_recrystallised`` is then ignored.
+        """
         y = np.asarray(y, float)
         hj = table_hollomon_jaffe(table)
         feats = build_features(table)
         mean, scale = feats.mean(0), feats.std(0)
         z = (feats - mean) / scale
+        if form == "linear":
+            design = np.column_stack([np.ones(len(y)), (hj - 25_000.0) / 1_000.0, z])
+            coef = np.linalg.lstsq(design, y, rcond=None)[0]
+            return cls(coef[:2], coef[2:], mean, scale, form)
+        if form != "logistic":
+            raise ValueError(f"form={form!r}: use 'logistic' (the softening step) or 'linear' (a wrong form)")
         n_law = 3 if hv_recrystallised is not None else 4
 
         def law(p):
@@ -262,7 +274,9 @@ class HybridHardness:
     def predict(self, table) -> np.ndarray:
         """Predicted hardness (HV) for the rows of ``table``."""
         hj = table_hollomon_jaffe(table)
-        return softening_curve(hj, *self.params) + ((build_features(table) - self.mean) / self.scale) @ self.beta
+        law = (self.params[0] + self.params[1] * (hj - 25_000.0) / 1_000.0 if self.form == "linear"
+               else softening_curve(hj, *self.params))
+        return law + ((build_features(table) - self.mean) / self.scale) @ self.beta
 
 
 def hardness_table(seed: int = 12):
@@ -302,6 +316,36 @@ def hybrid_identifiability(seeds: tuple[int, ...] = (1, 2, 3, 4, 5, 12), t_max_t
             out[key].append(float(np.sqrt(np.mean((model.predict(table.iloc[test_out]) - y[test_out]) ** 2))))
             out[f"hj_half_{key}"].append(float(model.params[2]))
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+#: Hybrid variants of :func:`hybrid_misspecification`: (label, plateau offset in HV or None for free, form).
+MISSPECIFIED: tuple[tuple[str, float | None, str], ...] = (
+    ("law as generated", 0.0, "logistic"),
+    ("plateau +20 HV", 20.0, "logistic"),
+    ("plateau −20 HV", -20.0, "logistic"),
+    ("linear in HJ (wrong form)", None, "linear"),
+)
+
+
+def hybrid_misspecification(seeds: tuple[int, ...] = (1, 2, 3, 4, 5, 12), t_max_train_C: float = 950.0) -> dict:
+    """RMSE above the training range (HV) of the hybrid when its law is right and when it is wrong.
+
+    The generator contains the logistic softening law with the Hall–Petch plateau, so the first variant is the
+    hybrid that shares the generator's law. The others: the plateau off by ±20 HV (a handbook value for the
+    wrong grain size or a different heat of 316L) and a straight line in HJ instead of the step. Same data,
+    split and residual features per seed as :func:`hardness_experiment`; least squares only, fast.
+    Returns ``{label: array over seeds}`` and ``"seeds"``.
+    """
+    out: dict = {label: [] for label, _, _ in MISSPECIFIED}
+    for seed in seeds:
+        table = hardness_table(seed)
+        y = table["hardness_HV"].to_numpy(float)
+        train, _, test_out = temperature_split(table, t_max_train_C, seed)
+        for label, offset, form in MISSPECIFIED:
+            plateau = None if offset is None else recrystallised_hardness_HV() + offset
+            model = HybridHardness.fit(table.iloc[train], y[train], hv_recrystallised=plateau, form=form)
+            out[label].append(float(np.sqrt(np.mean((model.predict(table.iloc[test_out]) - y[test_out]) ** 2))))
+    return {"seeds": np.array(seeds), **{k: np.asarray(v) for k, v in out.items()}}
 
 
 @lru_cache(maxsize=8)

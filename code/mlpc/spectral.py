@@ -287,7 +287,58 @@ def train_spectrum_autoencoder(data: np.ndarray, latent_dim: int = 2, epochs: in
     return AutoencoderResult(latent=z.numpy(), reconstruction=rec.numpy(), losses=np.array(losses), model=model)
 
 
+
+
+@dataclass(frozen=True)
+class InstrumentResolution:
+    """Kα1 peaks of a line-profile standard matched to their reflections, their FWHM (degrees 2θ) and the
+    Caglioti fit FWHM² = U tan²θ + V tanθ + W (Caglioti, Paoletti & Ricci 1958, Nucl. Instrum. 3, 223)."""
+
+    hkl: tuple[str, ...]
+    two_theta_deg: np.ndarray
+    bragg_deg: np.ndarray
+    fwhm_deg: np.ndarray
+    uvw: tuple[float, float, float]
+
+    def fwhm_at(self, two_theta_deg) -> np.ndarray:
+        """Instrumental FWHM (degrees 2θ) from the Caglioti fit."""
+        t = np.tan(np.radians(np.asarray(two_theta_deg, dtype=float) / 2))
+        u, v, w = self.uvw
+        return np.sqrt(np.clip(u * t**2 + v * t + w, 0, None))
+
+
+def instrument_resolution(two_theta_deg, counts, bragg_deg: dict[str, float], min_two_theta: float = 10.0,
+                          match_tol_deg: float = 0.05, prominence_frac: float = 0.05) -> InstrumentResolution:
+    """Find the peaks of a measured standard, keep those within ``match_tol_deg`` of a Kα1 Bragg angle
+    (the Kα2 partners and artefacts fall out), measure each FWHM at half prominence and fit Caglioti's U, V, W.
+
+    The width of a standard's peak is the instrument's (LaB6 crystallites are large and strain-free): subtract it
+    from a sample's width before Scherrer, never the other way round.
+    """
+    from scipy.signal import find_peaks, peak_widths
+
+    x, y = np.asarray(two_theta_deg, dtype=float), np.asarray(counts, dtype=float)
+    peaks, _ = find_peaks(y, prominence=prominence_frac * y.max(), distance=20)
+    peaks = peaks[x[peaks] >= min_two_theta]
+    widths = peak_widths(y, peaks, rel_height=0.5)[0] * float(np.median(np.diff(x)))
+    names, pos, ref, fwhm = [], [], [], []
+    for p, w in zip(peaks, widths, strict=True):
+        name, angle = min(bragg_deg.items(), key=lambda kv: abs(kv[1] - x[p]))
+        if abs(angle - x[p]) <= match_tol_deg and name not in names:
+            names.append(name)
+            pos.append(x[p])
+            ref.append(angle)
+            fwhm.append(w)
+    if len(names) < 3:
+        raise ValueError(f"only {len(names)} peaks matched a Bragg angle within {match_tol_deg}°: check the "
+                         "wavelength, the lattice parameter or the 2θ zero of the pattern")
+    t = np.tan(np.radians(np.asarray(pos) / 2))
+    uvw = np.linalg.lstsq(np.column_stack([t**2, t, np.ones_like(t)]), np.asarray(fwhm) ** 2, rcond=None)[0]
+    return InstrumentResolution(tuple(names), np.asarray(pos), np.asarray(ref), np.asarray(fwhm),
+                                tuple(float(a) for a in uvw))
+
+
 __all__ = ["anscombe_savgol", "pca_denoise", "Peaks", "find_spectral_peaks", "match_to_table", "eds_line_table",
            "bragg_table", "NMFResult", "kl_divergence", "nmf_poisson", "negative_fraction", "kmeans_labels",
            "matched_accuracy", "tsne_embedding", "AutoencoderResult", "spectrum_autoencoder",
-           "train_spectrum_autoencoder"]
+           "train_spectrum_autoencoder", "InstrumentResolution", "instrument_resolution"]

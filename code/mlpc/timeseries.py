@@ -611,14 +611,15 @@ class PorosityBenchmark:
 def porosity_benchmark(signals, feature_columns: tuple[str, ...] | None = None, seed: int = 0,
                        gru_hidden: int = 24, gru_epochs: int = 40, downsample: int = 10,
                        schemes: dict[str, list[Fold]] | None = None) -> PorosityBenchmark:
-    """Predict ``log10(porosity %)`` of each track from its photodiode signal in two ways and score both.
+    """Predict ``log10(porosity %)`` of each track from its photodiode signal in two ways, score both, and
+    score the baseline that needs no signal: a forest on the nominal settings (ln P, ln v) alone.
 
     ``signals`` is a :class:`mlpc.datasets.process.MeltPoolSignals`. Model A: :func:`track_features`
     (``feature_columns``, default all) → :func:`feature_forest`. Model B: :func:`track_sequences` (offset
     removed, ``downsample``-fold block mean and minimum, scaled by 2 V) → :func:`fit_sequence_regressor`
     (GRU). Both use the same model seed ``seed``, the same folds (default :func:`split_schemes` with split
     seed 0: random, temporal, leave-one-machine-out) and the same metric (absolute error in decades of
-    porosity).
+    porosity). The baseline ``nominal (P, v) + forest`` uses the same forest, folds and metric.
     """
     import time
 
@@ -648,7 +649,13 @@ def porosity_benchmark(signals, feature_columns: tuple[str, ...] | None = None, 
         fitted.append(fit)
         return fit.predict(x_seq[test])
 
-    preds = evaluate_on_splits({"features + forest": forest, "GRU on trace": gru}, y, schemes)
+    x_nominal = np.log(np.column_stack([signals.power_W, signals.speed_mm_s]))
+
+    def nominal(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return feature_forest(seed).fit(x_nominal[train], y[train]).predict(x_nominal[test])
+
+    preds = evaluate_on_splits({"nominal (P, v) + forest": nominal, "features + forest": forest,
+                                "GRU on trace": gru}, y, schemes)
     fits: dict[str, list[FittedSequenceModel]] = {}
     for name, folds in schemes.items():
         fits[name], fitted = fitted[: len(folds)], fitted[len(folds):]

@@ -10,7 +10,9 @@
   Gaussian predictive distribution (Kuleshov, Fenner & Ermon 2018, ICML).
 - **Bayesian optimisation**: expected improvement (Jones, Schonlau & Welch 1998, J. Global Optim. 13, 455)
   and the upper confidence bound (Srinivas et al. 2010, ICML) over a finite candidate set, as in the
-  self-driving labs of MacLeod et al. 2020 (Sci. Adv. 6, eaaz8867).
+  self-driving labs of MacLeod et al. 2020 (Sci. Adv. 6, eaaz8867); and the constrained form, a known
+  objective (build rate) times the probability that a measured constraint holds (density ≥ 99.5 %),
+  after Gardner et al. 2014 (ICML, "Bayesian optimization with inequality constraints").
 
 Book chapter: Sandfeld 2024, *Materials Data Science*, Springer, chapter on regression and uncertainty.
 """
@@ -118,12 +120,28 @@ def upper_confidence_bound(mean, std, kappa: float = 2.0) -> np.ndarray:
     return np.asarray(mean, dtype=float) + kappa * np.asarray(std, dtype=float)
 
 
-@dataclass
-class BOHistory:
-    """Points tried (rows of ``X``), their measured values, and the acquisition/posterior per iteration."""
+def probability_of_feasibility(mean, std, threshold: float) -> np.ndarray:
+    """P(f ≥ threshold) under N(mean, std²): Φ((μ − t)/σ) (Gardner et al. 2014)."""
+    mean, std = np.asarray(mean, dtype=float), np.maximum(np.asarray(std, dtype=float), 1e-12)
+    return norm.cdf((mean - threshold) / std)
 
-    X: np.ndarray
-    y: np.ndarray
+
+def best_feasible_so_far(objective, measured, threshold: float) -> np.ndarray:
+    """Running best ``objective`` among the experiments whose measured constraint is ≥ ``threshold``
+    (0 until the first feasible one), one value per experiment in the order they were done."""
+    obj = np.where(np.asarray(measured, dtype=float) >= threshold, np.asarray(objective, dtype=float), 0.0)
+    return np.maximum.accumulate(obj)
+
+
+@dataclass
+class ConstrainedBOHistory:
+    """Candidate indices in the order tried, the measured constraint, the known objective, and per
+    iteration the acquisition, posterior mean and std of the constraint over all candidates."""
+
+    index: np.ndarray
+    measured: np.ndarray
+    objective: np.ndarray
+    threshold: float
     n_init: int
     acquisition: list[np.ndarray]
     mean: list[np.ndarray]
@@ -131,35 +149,49 @@ class BOHistory:
 
     @property
     def best_so_far(self) -> np.ndarray:
-        """Running maximum of the measured values, one per experiment."""
-        return np.maximum.accumulate(self.y)
+        """Best objective among the experiments measured feasible so far (0 before the first)."""
+        return best_feasible_so_far(self.objective, self.measured, self.threshold)
 
 
-def bayes_opt(objective: Callable[[np.ndarray], float], candidates, n_init: int = 5, n_iter: int = 10,
-              acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.01, length_scale=(100.0, 500.0),
-              seed: int = 0) -> BOHistory:
-    """Maximise ``objective`` over the rows of ``candidates``: random start, then one GP + acquisition step
-    per iteration (a self-driving-lab loop: fit, propose, measure, repeat). Each candidate is tried once."""
-    cand = np.asarray(candidates, dtype=float)
+def constrained_bayes_opt(measure: Callable[[int], float], inputs, objective, threshold: float,
+                          n_init: int = 5, n_iter: int = 20, floor: float | None = None,
+                          length_scale: float = 0.5, refit_every: int = 5, seed: int = 0) -> ConstrainedBOHistory:
+    """Maximise a known ``objective`` (one value per candidate) subject to a measured constraint ≥ ``threshold``.
+
+    ``inputs`` are the GP inputs of the candidates (rows; e.g. log P and log v), ``measure(i)`` runs the
+    experiment on candidate ``i`` and returns the constraint value (e.g. density in %). Random start, then per
+    iteration: fit a GP to the measurements (clipped below at ``floor``, so that the GP spends its variance near
+    the threshold, not on how bad a failed cube was), and try the untried candidate with the largest
+    ``max(objective − best feasible so far, 0) · P(constraint ≥ threshold)``. The kernel hyperparameters
+    are re-optimised every ``refit_every`` iterations and kept fixed in between (the GP is still conditioned
+    on every new cube), which makes a 20-cube campaign a second or two.
+    """
+    Z = np.asarray(inputs, dtype=float)
+    obj = np.asarray(objective, dtype=float)
+    if len(obj) != len(Z):
+        raise ValueError(f"objective has {len(obj)} values for {len(Z)} candidates: give one per candidate row")
     rng = np.random.default_rng(seed)
-    idx = list(rng.choice(len(cand), n_init, replace=False))
-    y = [float(objective(cand[i])) for i in idx]
+    idx = [int(i) for i in rng.choice(len(Z), n_init, replace=False)]
+    meas = [float(measure(i)) for i in idx]
     acqs, means, stds = [], [], []
-    for _ in range(n_iter):
-        gp = fit_gp(cand[idx], y, length_scale=length_scale, restarts=0, seed=seed)
-        mu, sd = gp_predict(gp, cand, include_noise=False)
-        if acquisition == "ei":
-            a = expected_improvement(mu, sd, max(y), xi)
-        elif acquisition == "ucb":
-            a = upper_confidence_bound(mu, sd, kappa)
+    kernel = None
+    for it in range(n_iter):
+        target = np.maximum(meas, floor) if floor is not None else np.asarray(meas)
+        if kernel is None or it % refit_every == 0:
+            gp = fit_gp(Z[idx], target, length_scale=length_scale, length_scale_bounds=(1e-2, 1e2), restarts=0,
+                        seed=seed)
+            kernel = gp.kernel_
         else:
-            raise ValueError(f"acquisition={acquisition!r}: use 'ei' or 'ucb'")
-        a = a.copy()
+            gp = GaussianProcessRegressor(kernel, normalize_y=True, optimizer=None).fit(Z[idx], target)
+        mu, sd = gp_predict(gp, Z, include_noise=False)
+        best = best_feasible_so_far(obj[idx], meas, threshold)[-1]
+        a = np.maximum(obj - best, 0.0) * probability_of_feasibility(mu, sd, threshold)
         a[idx] = -np.inf
         nxt = int(np.argmax(a))
         acqs.append(a)
         means.append(mu)
         stds.append(sd)
         idx.append(nxt)
-        y.append(float(objective(cand[nxt])))
-    return BOHistory(cand[idx], np.array(y), n_init, acqs, means, stds)
+        meas.append(float(measure(nxt)))
+    return ConstrainedBOHistory(np.array(idx), np.array(meas), obj[idx], float(threshold), n_init, acqs, means,
+                                stds)

@@ -166,6 +166,19 @@ def melt_pool_size(power_W, speed_mm_s, material: str | LPBFMaterial = "316L") -
     return MeltPoolSize(length_um=length * 1e6, width_um=width * 1e6, depth_um=r * 1e6)
 
 
+def fusion_overlap(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
+                   material: str | LPBFMaterial = "316L") -> np.ndarray:
+    """Geometric lack-of-fusion criterion ``(h/W)² + (t/D)²`` of Tang, Pistorius & Beuth (2017, Addit. Manuf.
+    14, 39): neighbouring melt pools of width ``W`` and depth ``D`` (:func:`melt_pool_size`) leave unmelted
+    powder between tracks (hatch ``h``) and layers (thickness ``t``) when it exceeds 1. Unlike the energy density
+    ``E_v = P/(v·h·t)``, it has a cliff: once ``h > W`` no amount of depth closes the gap. Not used by
+    :func:`classify_regime` (which uses ``E_v``); the Week 8 deck compares the two."""
+    size = melt_pool_size(power_W, speed_mm_s, material)
+    h = _positive("hatch_um", hatch_um, 1000.0)
+    t = _positive("layer_um", layer_um, 1000.0)
+    return (h / size.width_um) ** 2 + (t / size.depth_um) ** 2
+
+
 def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
                     material: str | LPBFMaterial = "316L") -> np.ndarray:
     """Regime of each (P, v) point: ``keyhole`` > ``lack_of_fusion`` > ``balling`` > ``conduction``.
@@ -375,11 +388,56 @@ def _ar1(rng: np.random.Generator, n: int, dt_ms: float, tau_ms: float, sigma: f
     return x
 
 
+#: Lognormal spread (σ of ln A) of the absorptivity of one track around the material's value: powder-layer
+#: thickness, local packing and spatter on the layer change the absorbed power from track to track
+#: (Trapp et al. 2017 measured 0.3–0.7 across regimes at fixed nominal settings).
+TRACK_ABSORPTIVITY_SCATTER = 0.15
+#: Porosity (% points) left by keyhole collapses at a rate of one per millisecond of laser-on time; each
+#: collapse leaves a pore (Zhao et al. 2020), of lognormal volume (σ of ln V = 0.5).
+PORE_PCT_PER_COLLAPSE_PER_MS = 0.5
+
+
+def track_porosity(power_eff_W, speed_mm_s, n_collapses, laser_on_ms, rng: np.random.Generator,
+                   hatch_um: float = 100.0, layer_um: float = 30.0,
+                   material: str | LPBFMaterial = "316L") -> np.ndarray:
+    """Porosity (%) of each track from what happened in it, not from its nominal settings.
+
+    ``power_eff_W`` is the *absorbed-equivalent* power of the track (nominal P times its absorptivity factor):
+    the lack-of-fusion and balling terms of :func:`porosity_model` follow it; the keyhole term is replaced by
+    the pores the track's keyhole collapses left, ``PORE_PCT_PER_COLLAPSE_PER_MS`` per collapse per
+    millisecond, each pore of lognormal size. Base porosity 0.1 %. Both causes leave a trace in the photodiode
+    signal (the emission level follows the absorbed power; each collapse is a dip).
+    """
+    mat = get_material(material)
+    x = volumetric_energy_density(power_eff_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
+    size = melt_pool_size(power_eff_W, speed_mm_s, mat)
+    z = size.length_um / size.width_um / np.pi
+    n = np.asarray(n_collapses, dtype=int)
+    pores = np.array([rng.lognormal(-0.125, 0.5, k).sum() for k in n])
+    keyhole = PORE_PCT_PER_COLLAPSE_PER_MS * pores / np.maximum(np.asarray(laser_on_ms, float), 0.1)
+    raw = 0.1 + np.exp(-(x - 1) / 0.25) + 0.5 * np.exp((z - 1) / 0.15) + keyhole
+    return _soft_cap(raw, 30.0)
+
+
+def _track_absorptivity(seed: int, n_tracks: int, scatter: float) -> np.ndarray:
+    """Absorptivity factor of each track (mean 1), from its own random stream so that ``scatter = 0`` leaves
+    every other draw of :func:`melt_pool_signals` unchanged."""
+    if scatter == 0:
+        return np.ones(n_tracks)
+    return np.exp(np.random.default_rng([int(seed), 7]).normal(-0.5 * scatter**2, scatter, n_tracks))
+
+
 def melt_pool_signals(n_tracks: int = 240, material: str = "316L", sampling_rate_kHz: float = 100.0,
                       duration_ms: float = 5.0, track_length_mm: float = 4.0, n_machines: int = 3,
                       builds_per_machine: int = 4, hatch_um: float = 100.0, layer_um: float = 30.0,
-                      seed: int = 0) -> MeltPoolSignals:
-    """Photodiode signals (V) of single LPBF tracks, balanced over the four regimes.
+                      track_variability: bool = False, seed: int = 0) -> MeltPoolSignals:
+    """Photodiode signals (V) of single LPBF tracks, balanced over the four (nominal) regimes.
+
+    ``track_variability=True`` makes each track differ from its nominal settings as real tracks do: its
+    absorptivity scatters (:data:`TRACK_ABSORPTIVITY_SCATTER`), so its regime, signal level and collapse rate
+    follow the *absorbed* power (regime flicker at fixed nominal P, v near a boundary), and its porosity is
+    :func:`track_porosity` of what happened in it (collapses counted, pores of random size). Without it (the
+    default) porosity is :func:`porosity_model` of the nominal settings and the regime is the nominal one.
 
     Per track: the laser switches on at 0.5 ms plus trigger jitter (σ = 40 µs) and off after
     ``track_length_mm / v`` (if within the record); a start-of-track overshoot and an exponential end
@@ -412,10 +470,13 @@ def melt_pool_signals(n_tracks: int = 240, material: str = "316L", sampling_rate
     n_s = t.size
 
     power, speed, regime = _sample_balanced(rng, n_tracks, mat, hatch_um, layer_um)
-    dh = normalized_enthalpy(power, speed, mat)
-    size = melt_pool_size(power, speed, mat)
+    absorb = _track_absorptivity(seed, n_tracks, TRACK_ABSORPTIVITY_SCATTER if track_variability else 0.0)
+    if track_variability:
+        regime = classify_regime(power * absorb, speed, hatch_um, layer_um, mat)
+    dh = normalized_enthalpy(power * absorb, speed, mat)
+    size = melt_pool_size(power * absorb, speed, mat)
     porosity = porosity_model(power, speed, hatch_um, layer_um, mat)
-    density = np.minimum(100.0 - porosity + rng.normal(0, 0.15, n_tracks), 100.0)
+    density_noise = rng.normal(0, 0.15, n_tracks)
 
     gains = rng.uniform(0.7, 1.3, n_machines)
     offsets = rng.uniform(0.02, 0.15, n_machines)
@@ -430,8 +491,8 @@ def melt_pool_signals(n_tracks: int = 240, material: str = "316L", sampling_rate
     hours = rng.uniform(0, build_hours, n_tracks)
     stamp_h = build_start_h[build_of_track] + hours
     order = np.lexsort((stamp_h,))
-    power, speed, regime, dh, porosity, density = (a[order] for a in (power, speed, regime, dh, porosity,
-                                                                       density))
+    power, speed, regime, dh, porosity, density_noise, absorb = (
+        a[order] for a in (power, speed, regime, dh, porosity, density_noise, absorb))
     width = size.width_um[order]
     build_of_track, machine, hours, stamp_h = (a[order] for a in (build_of_track, machine, hours, stamp_h))
     timestamp = start + (stamp_h * 3.6e6).astype("timedelta64[ms]")
@@ -440,6 +501,7 @@ def melt_pool_signals(n_tracks: int = 240, material: str = "316L", sampling_rate
     laser_on = np.zeros((n_tracks, n_s), dtype=bool)
     n_collapse = np.zeros(n_tracks, dtype=int)
     n_spatter = np.zeros(n_tracks, dtype=int)
+    on_ms_of_track = np.zeros(n_tracks)
     for i in range(n_tracks):
         t_on = 0.5 + rng.normal(0, 0.04)
         t_off = t_on + track_length_mm / speed[i] * 1e3
@@ -481,11 +543,16 @@ def melt_pool_signals(n_tracks: int = 240, material: str = "316L", sampling_rate
         for ts in rng.uniform(t_on, t_on + on_ms, k_sp):
             clean = clean + rng.uniform(0.2, 1.0) * _pulse(t, ts, rng.uniform(0.005, 0.015))
         n_spatter[i] = k_sp
+        on_ms_of_track[i] = on_ms
         m = machine[i]
         gain = gains[m] * (1 - fouling[m] * hours[i])
         baseline_drift = rng.normal(0, 0.01) * t / duration_ms
         signal[i] = gain * clean + offsets[m] + baseline_drift + rng.normal(0, 0.005, n_s)
 
+    if track_variability:
+        porosity = track_porosity(power * absorb, speed, n_collapse, on_ms_of_track,
+                                  np.random.default_rng([int(seed), 8]), hatch_um, layer_um, mat)
+    density = np.minimum(100.0 - porosity + density_noise, 100.0)
     return MeltPoolSignals(
         time_ms=t, signal_V=signal, laser_on=laser_on, power_W=power, speed_mm_s=speed,
         normalized_enthalpy=dh, regime=regime, relative_density_pct=density, porosity_pct=porosity,

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from mlpc import process_maps as pm
 from mlpc.datasets import process as pr
-from mlpc.plotting import OKABE_ITO, close, label, new_figure
+from mlpc.plotting import OKABE_ITO, SLIDE_SIZE, close, label, new_figure
 
 MATERIAL = "316L"
 N_CUBES = 120
@@ -332,6 +332,52 @@ def stability_markdown(speed_mm_s: float = 800.0, noise_pct: float = 0.15) -> st
             f"{sel.max():.0f} W")
 
 
+def overlap_criterion_figure(power_W: float = 200.0, hatches_um: tuple[float, ...] = (100.0, 140.0),
+                             layer_um: float = 30.0) -> Figure:
+    """Left: melt-pool width and depth (Rosenthal) against scan speed at one power, with the hatch spacings and
+    the layer thickness. Right: the P–v map with the lack-of-fusion boundary by energy density (E_v = limit) and
+    by geometric overlap ((h/W)² + (t/D)² = 1) for each hatch."""
+    v = np.linspace(100.0, 3000.0, 300)
+    size = pr.melt_pool_size(power_W, v, MATERIAL)
+    fig, (a, b) = new_figure(2, size=SLIDE_SIZE)
+    a.plot(v, size.width_um, color=OKABE_ITO[0], lw=2.5, label="melt-pool width W")
+    a.plot(v, size.depth_um, color=OKABE_ITO[5], lw=2.5, label="melt-pool depth D")
+    for h, ls in zip(hatches_um, ("--", ":"), strict=True):
+        a.axhline(h, color=OKABE_ITO[0], ls=ls, lw=1.5, label=f"hatch h = {h:.0f} µm")
+    a.axhline(layer_um, color=OKABE_ITO[5], ls="--", lw=1.5, label=f"layer t = {layer_um:.0f} µm")
+    a.set(xlabel=label("scan speed", "mm/s"), ylabel=label("size", "µm"), title=f"{power_W:.0f} W, 316L")
+    a.legend(fontsize=11)
+    pp, vv = grid(161)
+    limit = pr.get_material(MATERIAL).lof_energy_density_J_mm3
+    for h, ls, color in zip(hatches_um, ("-", "--"), (OKABE_ITO[2], OKABE_ITO[1]), strict=True):
+        b.contour(vv, pp, pr.volumetric_energy_density(pp, vv, h, layer_um), [limit], colors=[color],
+                  linestyles=[ls], linewidths=2)
+        b.contour(vv, pp, pr.fusion_overlap(pp, vv, h, layer_um, MATERIAL), [1.0], colors=["k"], linestyles=[ls],
+                  linewidths=2)
+        b.plot([], [], color=color, ls=ls, lw=2, label=f"E_v = {limit:.0f} J/mm³, h = {h:.0f} µm")
+        b.plot([], [], color="k", ls=ls, lw=2, label=f"overlap = 1, h = {h:.0f} µm")
+    b.set(xlabel=label("scan speed", "mm/s"), ylabel=label("laser power", "W"),
+          title="lack of fusion right of each line")
+    b.title.set_fontsize(15)
+    b.legend(fontsize=10, loc="upper left")
+    return close(fig)
+
+
+def overlap_markdown(power_W: float = 200.0, hatches_um: tuple[float, ...] = (100.0, 140.0),
+                     layer_um: float = 30.0) -> str:
+    """Fastest speed without lack of fusion at one power, by E_v and by overlap, for each hatch."""
+    v = np.linspace(100.0, 3000.0, 2901)
+    limit = pr.get_material(MATERIAL).lof_energy_density_J_mm3
+    lines = []
+    for h in hatches_um:
+        v_ev = v[pr.volumetric_energy_density(power_W, v, h, layer_um) >= limit].max()
+        ok = pr.fusion_overlap(power_W, v, h, layer_um, MATERIAL) <= 1
+        v_ov = v[ok].max() if ok.any() else float("nan")
+        lines.append(f"- h = {h:.0f} µm at {power_W:.0f} W: fastest fused track **{v_ov:.0f} mm/s** by overlap, "
+                     f"{v_ev:.0f} mm/s by E_v")
+    return "\n".join(lines) + "\n"
+
+
 def peak_density_markdown() -> str:
     """The highest noise-free density anywhere on the default P–v map (existence of the inverse)."""
     pp, vv = grid(201)
@@ -556,6 +602,7 @@ __all__ = [
     "cubes", "density_model", "regime_model", "cv_scores", "extrapolation", "extrapolation_campaigns", "corridor",
     "grid", "equal_density_figure", "equal_density_markdown", "solution_set_figure", "solution_set_markdown",
     "regime_map_figure", "classifier_map_figure", "classifier_markdown", "regime_criteria_markdown",
+    "overlap_criterion_figure", "overlap_markdown",
     "peak_density_markdown", "stability_markdown", "density_maps_figure", "cv_markdown",
     "extrapolation_figure", "extrapolation_markdown", "md_table", "monotonicity_violation_markdown",
     "corridor_figure", "corridor_markdown", "inverse_query_figure", "inverse_query_markdown",

@@ -7,7 +7,8 @@
   with about the same number of weights, trained on the same split of the polarity task
   (:func:`mlpc.datasets.stem4d.stem4d_classification`), the same epochs, optimiser and seed; plus a small
   learning curve;
-- :func:`attention_cost_figure`: naive attention vs ``scaled_dot_product_attention`` (memory and time);
+- :func:`attention_cost_figure`: naive attention vs ``scaled_dot_product_attention`` (peak memory of the call
+  and counted FLOPs);
 - :func:`cross_attention_diagram`: queries from the current LPBF layer, keys and values from layers below.
 
 Methods: Vaswani et al. 2017; Dosovitskiy et al. 2021; Dao et al. 2022. Physics of the patterns: Taftø &
@@ -157,40 +158,76 @@ def attention_maps_figure(run: ComparisonRun, n: int = 3) -> Figure:
     return close(fig)
 
 
-def learning_curve_figure(run: ComparisonRun) -> Figure:
-    """Final test accuracy of both models against the number of training patterns."""
+@dataclass(frozen=True)
+class LearningCurveStudy:
+    """Final test accuracy of both models (seeds × training-set sizes) and of the untrained up/down rule
+    (one value per seed) on the same test patterns of each seed."""
+
+    seeds: tuple[int, ...]
+    curve_n: np.ndarray
+    vit: np.ndarray
+    cnn: np.ndarray
+    rule: np.ndarray
+
+
+def learning_curve_study(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), first: ComparisonRun | None = None,
+                         **kwargs) -> LearningCurveStudy:
+    """Repeat :func:`comparison_run` for every seed (data, split and weights change together; budget and
+    sizes do not) and collect the learning curves; ``first`` is a run already made for ``seeds[0]``.
+    About 6 s per seed on one thread."""
+    runs = [first if (first is not None and i == 0) else comparison_run(seed=s, **kwargs)
+            for i, s in enumerate(seeds)]
+    n_total = int(runs[0].curve_n[-1]) + len(runs[0].y_test)
+    rule = [updown_ratio_accuracy(n_train=int(runs[0].curve_n[-1]), n_test=n_total - int(runs[0].curve_n[-1]),
+                                  seed=s) for s in seeds]
+    return LearningCurveStudy(tuple(seeds), runs[0].curve_n, np.array([r.curve_vit for r in runs]),
+                              np.array([r.curve_cnn for r in runs]), np.array(rule))
+
+
+def learning_curve_figure(study: LearningCurveStudy) -> Figure:
+    """Median test accuracy over seeds (line) and every seed (faint points) against the number of training
+    patterns, for both models, with the untrained up/down rule (median, min–max band) and chance."""
     fig, ax = new_figure(size=(10.0, 4.6))
-    ax.plot(run.curve_n, run.curve_vit, "o-", label="tiny ViT")
-    ax.plot(run.curve_n, run.curve_cnn, "s-", label="local CNN + GAP")
+    n = study.curve_n
+    jitter = {0: 0.97, 1: 1.03}
+    for i, (name, acc, marker) in enumerate([("tiny ViT", study.vit, "o"), ("local CNN + GAP", study.cnn, "s")]):
+        color = OKABE_ITO[i]
+        ax.plot(n, np.median(acc, axis=0), marker + "-", color=color, ms=9, label=f"{name} (median)")
+        for row in acc:
+            ax.plot(n * jitter[i], row, marker, color=color, alpha=0.35, ms=6)
+    lo, med, hi = study.rule.min(), np.median(study.rule), study.rule.max()
+    ax.axhspan(lo, hi, color=OKABE_ITO[2], alpha=0.2)
+    ax.axhline(med, color=OKABE_ITO[2], lw=2.5, label=f"up/down rule, no training ({med:.2f})")
     ax.axhline(0.5, color="k", ls=":", lw=1.5, label="chance")
     ax.set_xscale("log")
-    ax.set_xticks(run.curve_n, [str(n) for n in run.curve_n])
+    ax.set_xticks(n, [str(v) for v in n])
     ax.minorticks_off()
     ax.set_xlabel(label("training patterns"))
     ax.set_ylabel(label("test accuracy"))
     ax.set_ylim(0.3, 1.02)
-    ax.legend(loc="upper left")
+    ax.set_title(f"{len(study.seeds)} seeds: faint points are single runs", fontsize=14)
+    ax.legend(loc="upper left", fontsize=12, ncol=2)
     return close(fig)
 
 
 def attention_cost_figure(cost: att.AttentionCost) -> Figure:
-    """Peak memory (log–log, with the 4 L² bytes of the score matrix) and time against sequence length."""
+    """True peak memory of one call (log–log, with 4 L² and 2 × 4 L² bytes drawn) and counted FLOPs against
+    sequence length, for naive and fused attention."""
     fig, axes = new_figure(2, size=SLIDE_SIZE)
     L = cost.lengths
-    axes[0].loglog(L, cost.naive_peak_bytes / 1e6, "o-", label="naive (measured)")
-    axes[0].loglog(L, cost.fused_peak_bytes / 1e6, "s-", label="fused SDPA (measured)")
-    axes[0].loglog(L, cost.score_matrix_bytes / 1e6, "k--", lw=1.8, label="4 L² bytes")
-    axes[0].set_xlabel(label("sequence length L"))
-    axes[0].set_ylabel(label("peak memory", "MB"))
-    axes[0].legend(fontsize=13)
-    axes[1].loglog(L, cost.naive_seconds * 1e3, "o-", label="naive")
-    axes[1].loglog(L, cost.fused_seconds * 1e3, "s-", label="fused SDPA")
-    axes[1].set_xlabel(label("sequence length L"))
-    axes[1].set_ylabel(label("time", "ms"))
+    axes[0].loglog(L, cost.naive_peak_bytes / 1e6, "o-", label="naive (profiled peak)")
+    axes[0].loglog(L, cost.fused_peak_bytes / 1e6, "s-", label="fused SDPA (profiled peak)")
+    axes[0].loglog(L, 2 * cost.score_matrix_bytes / 1e6, "k--", lw=1.8, label="2 × 4 L² bytes")
+    axes[0].loglog(L, cost.score_matrix_bytes / 1e6, "k:", lw=1.8, label="4 L² bytes (one matrix)")
+    axes[0].set_ylabel(label("peak memory of one call", "MB"))
+    axes[1].loglog(L, cost.naive_flops, "o-", ms=11, label="naive (counted)")
+    axes[1].loglog(L, cost.fused_flops, "s--", label="fused SDPA (counted)")
+    axes[1].set_ylabel(label("floating-point operations"))
     for ax in axes:
+        ax.set_xlabel(label("sequence length L"))
         ax.set_xticks(L, [str(n) for n in L])
         ax.minorticks_off()
-    axes[1].legend(fontsize=13)
+        ax.legend(fontsize=13)
     return close(fig)
 
 
@@ -223,7 +260,9 @@ __all__ = [
     "comparison_figure",
     "comparison_run",
     "cross_attention_diagram",
+    "LearningCurveStudy",
     "learning_curve_figure",
+    "learning_curve_study",
     "receptive_field_vs_pattern",
     "updown_ratio_accuracy",
     "vit_patches",

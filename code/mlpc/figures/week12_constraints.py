@@ -132,6 +132,27 @@ def hybrid_baseline(seed: int = 12) -> Figure:
     return close(fig)
 
 
+def hybrid_misspecified(mis: dict, study: dict) -> Figure:
+    """RMSE above the training range per seed (points) and median (bar) for the hybrid with the generator's law,
+    with its plateau off by ±20 HV, with a wrong (linear) form, and for the best network of each seed.
+
+    ``mis`` from :func:`mlpc.constrained.hybrid_misspecification`, ``study`` from
+    :func:`mlpc.constrained.seed_study` on the same seeds.
+    """
+    nets = [k for k in study if k != "hybrid"]
+    columns = {k: v for k, v in mis.items() if k != "seeds"}
+    columns["best network of the seed"] = np.min([study[k]["rmse_out"] for k in nets], axis=0)
+    fig, ax = new_figure(size=(11.0, 4.8))
+    colors = [OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[0], OKABE_ITO[5], "0.45"]
+    for i, (values, color) in enumerate(zip(columns.values(), colors, strict=True)):
+        ax.bar(i, np.median(values), 0.6, color=color, alpha=0.45)
+        ax.plot(np.full(len(values), i) + np.linspace(-0.18, 0.18, len(values)), values, "o", color=color, ms=7)
+    ax.set_xticks(range(len(columns)), [n.replace(" (", "\n(").replace(" of", "\nof") for n in columns], fontsize=12)
+    ax.set_ylabel(label("test RMSE above 950 °C", "HV"))
+    ax.set_title(f"{len(mis['seeds'])} seeds (points), median (bar); same data and split per seed", fontsize=14)
+    return close(fig)
+
+
 def density_bounds(seed: int = 8) -> tuple[Figure, dict]:
     """Quadratic density surface vs the same surface on logit(ρ/100) (bounded), on an extended P–v grid.
 

@@ -170,6 +170,47 @@ def fusion_scores(seed: int = 0) -> tuple[tuple[str, float, float], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=2)
+def fusion_seed_study(seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> dict[str, np.ndarray]:
+    """:func:`fusion_scores` repeated over data seeds (new specimens, builds, images and spectra each time; same
+    model and budget). Returns ``{set name: array (seeds, 2)}`` of (random, leave-builds-out) MAE in MPa, and
+    ``"mean predictor"``: the leave-builds-out MAE of predicting the training mean (the trivial baseline)."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    out: dict[str, list] = {}
+    for seed in seeds:
+        for name, rnd, grp in fusion_scores(seed):
+            out.setdefault(name, []).append((rnd, grp))
+        table = explain.fusion_dataset(seed=seed).table
+        base = -cross_val_score(DummyRegressor(), np.zeros((len(table), 1)), table["yield_strength_MPa"],
+                                groups=table["build_id"], cv=GroupKFold(4), scoring="neg_mean_absolute_error")
+        out.setdefault("mean predictor", []).append((np.nan, float(base.mean())))
+    return {k: np.asarray(v, float) for k, v in out.items()}
+
+
+def fusion_comparison_seeds(study: dict[str, np.ndarray]) -> Figure:
+    """Random 4-fold vs leave-builds-out MAE per feature set: median bars, every seed as a point, and the
+    leave-builds-out error of the mean predictor as a line."""
+    names = [k for k in study if k != "mean predictor"]
+    fig, ax = new_figure(size=(10.0, 4.6))
+    x = np.arange(len(names))
+    for j, (lab, color, dx) in enumerate((("random 4-fold (leaky)", OKABE_ITO[1], -0.2),
+                                          ("leave builds out (honest)", OKABE_ITO[2], 0.2))):
+        vals = np.array([study[n][:, j] for n in names])
+        ax.bar(x + dx, np.median(vals, axis=1), 0.4, color=color, alpha=0.6, label=f"{lab}, median")
+        for i, row in enumerate(vals):
+            ax.plot(np.full(len(row), x[i] + dx) + np.linspace(-0.1, 0.1, len(row)), row, "o", color="k", ms=4)
+    base = float(np.median(study["mean predictor"][:, 1]))
+    ax.axhline(base, color="0.3", ls="--", lw=1.5, label=f"mean predictor, leave builds out ({base:.0f} MPa)")
+    ax.set_xticks(x, names)
+    ax.set_ylabel(label("MAE of yield strength", "MPa"))
+    ax.set_ylim(0, 1.35 * max(base, float(np.max([study[n] for n in names]))))
+    ax.set_title(f"{len(next(iter(study.values())))} data seeds: points are single seeds", fontsize=14)
+    ax.legend(loc="upper center", ncols=2, fontsize=12)
+    return close(fig)
+
+
 def fusion_modalities(seed: int = 0) -> Figure:
     """One specimen's three modalities: polished section (µm), EDS spectrum (counts vs keV), process table."""
     data = explain.fusion_dataset(seed=seed)
