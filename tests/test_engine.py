@@ -161,6 +161,6 @@ def test_kernels_and_mlpc_let_idle_openmp_threads_sleep(tmp_path, root):
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "PASSIVE"
     probe = ("import os; from pathlib import Path; from coursebuild.execute import Executor; "
-             f"Executor(Path('.'), Path({str(tmp_path)!r}), [], Path('.')); print(os.environ['OMP_WAIT_POLICY'])")
+             f"Executor(Path('.'), Path({str(tmp_path)!r}), Path('.')); print(os.environ['OMP_WAIT_POLICY'])")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "PASSIVE"
