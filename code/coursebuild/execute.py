@@ -336,6 +336,10 @@ class Executor:
         # install included): the project's code folder leads the kernel's PYTHONPATH
         others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != self.track_root]
         env = {**env, "PYTHONPATH": os.pathsep.join([self.track_root, *others])}
+        # numba's on-disk cache (orix, kikuchipy) goes to this checkout, not to site-packages' __pycache__, where
+        # builds of several checkouts at once wrote the same files and left one that crashed every later kernel
+        numba_cache = os.environ.get("NUMBA_CACHE_DIR") or str(self.root / "_build" / "numba-cache")
+        env.setdefault("NUMBA_CACHE_DIR", numba_cache)
         old_env = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         with _LIVE_LOCK:
