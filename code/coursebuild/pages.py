@@ -16,7 +16,7 @@ from coursebuild.schedule import Schedule, Week, load
 CALENDAR_URL = "calendar/ml-pc.ics"
 
 #: Characters that HTML or Markdown (also inside an HTML block) would read as markup.
-_MARKUP = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'`*_[](){}\\$@|~^!"})
+_MARKUP = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'`*_[]{}\\$~^"})
 
 
 def esc(text: object) -> str:
