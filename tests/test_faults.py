@@ -218,6 +218,24 @@ def test_an_only_build_replaces_just_its_page_and_keeps_the_rest(proj):
     assert [k for k in after if after[k] != before[k]] == ["lectures/week01-deck.html"]
 
 
+@pytest.mark.parametrize("code", [1, 0])
+def test_the_quarto_path_also_swaps_the_site_in_only_on_success(proj, tmp_path, code):
+    path, before = proj
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nmkdir -p "$3" && echo half > "$3/index.html"\nexit {code}\n')
+    fake.chmod(0o755)
+    proc = cli(path, "site", PATH=f"{fake.parent}:{os.environ['PATH']}")
+    assert "render path: quarto" in proc.stdout
+    if code:
+        assert proc.returncode == 1
+        assert "quarto render failed (exit code 1); the previous site is unchanged" in proc.stderr
+        assert_site_intact(path, before)
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert (path / "_site" / "index.html").read_text() == "half\n" and not (path / "_site" / "lectures").exists()
+
+
 @pytest.mark.parametrize("which", ["cache", "render-cache"])
 def test_a_truncated_cache_entry_is_a_miss_with_a_note(proj, which):
     path, before = proj
