@@ -1,8 +1,9 @@
 """Cache files written atomically and verified when read.
 
 An entry is written to a temporary file and renamed into place, then its SHA-256 goes into a sidecar
-(``<entry>.sha256``). A reader gets the bytes only when the sidecar matches; a missing sidecar, a truncated
-or altered entry is a miss (the caller re-creates the entry), never published and never a crash.
+(``<entry>.sha256``). A reader gets the bytes only when the sidecar matches; a truncated or altered entry is a
+miss with a reason (the caller says so and re-creates it), an entry without a sidecar (from a build before
+checksums) a plain miss: neither is ever published, neither crashes the build.
 """
 
 from __future__ import annotations
@@ -48,12 +49,10 @@ def read(path: Path) -> tuple[bytes | None, str]:
         expected = sidecar.read_text().strip() if sidecar.exists() else ""
     except OSError as exc:
         return None, f"unreadable ({exc.strerror})"
-    if not expected:
-        why = "no checksum (written by an older build or cut short)"
-    elif hashlib.sha256(data).hexdigest() != expected:
-        why = f"checksum mismatch ({len(data)} bytes: truncated or altered)"
-    else:
+    if expected and hashlib.sha256(data).hexdigest() == expected:
         return data, ""
+    # no checksum: an entry of a build from before checksums (a plain miss); a wrong one: damaged (a note)
+    why = f"checksum mismatch ({len(data)} bytes: truncated or altered)" if expected else ""
     path.unlink(missing_ok=True)
     sidecar.unlink(missing_ok=True)
     return None, why
