@@ -17,8 +17,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -231,14 +233,30 @@ def staged_output(out: Path, merge: bool = False) -> Iterator[Path]:
     fresh.mkdir(parents=True)
     try:
         yield fresh
-        if merge and out.is_dir():
-            _merge(fresh, out)
-        else:
-            if out.exists() or out.is_symlink():
-                os.replace(out, work / "previous")
-            os.replace(fresh, out)
+        with _signals_deferred():  # a Ctrl-C between the two renames must not leave no site at all
+            if merge and out.is_dir():
+                _merge(fresh, out)
+            else:
+                if out.exists() or out.is_symlink():
+                    os.replace(out, work / "previous")
+                os.replace(fresh, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for the block (in the main thread): the block is the last step of a build that
+    has succeeded, and finishing it takes milliseconds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _merge(src: Path, dst: Path) -> None:
