@@ -52,13 +52,14 @@ os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 """
 
 #: Runs before the setup code: records every file under the project root (%r) that the document opens for
-#: reading or lists (glob, os.walk, scandir, listdir of a folder that is not an import path), outside ``code/`` (%r),
-#: whose modules are recorded from ``sys.modules``. An audit hook cannot be removed; the kernel ends with the
-#: document.
+#: reading or lists (glob, os.walk, scandir, listdir of a folder that is not an import path), except under the
+#: folders %r: ``code/`` (modules are recorded from ``sys.modules``) and the build's own state (``_build/``
+#: holds caches that other documents rewrite, numba's among them). An audit hook cannot be removed; the
+#: kernel ends with the document.
 AUDIT_CODE = """\
 def _cb_audit():
     import os, sys
-    root, code, seen = %r, %r, set()
+    root, skip, seen = %r, %r, set()
     def hook(event, args):
         try:
             if event == "open":
@@ -73,7 +74,7 @@ def _cb_audit():
             else:
                 return
             full = os.path.abspath(os.fsdecode(path))
-            if full.startswith(root) and not full.startswith(code) and "__pycache__" not in full:
+            if full.startswith(root) and not full.startswith(skip) and "__pycache__" not in full:
                 seen.add(full + ("/" if event != "open" else ""))
         except Exception:
             pass
@@ -91,6 +92,10 @@ print(_j.dumps(sorted({_m.__file__ for _m in list(_s.modules.values())
 """
 
 CACHE_VERSION = "4"
+
+#: Folders of the project whose files are not recorded as read: the code (tracked as modules), the build's
+#: state and outputs, the vendored npm packages, git.
+UNTRACKED = ("code", "_build", "_site", "_site-instructor", "node_modules", ".git")
 
 #: Seconds one cell may run: above the whole-solution budget (3 min) with room for a loaded machine, far
 #: below a hang. ``COURSEBUILD_CELL_TIMEOUT`` (or ``--cell-timeout``) changes it.
@@ -309,7 +314,8 @@ class Executor:
                  env: dict[str, str]) -> tuple[dict[int, list[dict]], list[str]]:
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell(
-            AUDIT_CODE % (str(self.root) + os.sep, self.track_root + os.sep) + SETUP_CODE))
+            AUDIT_CODE % (str(self.root) + os.sep, tuple(str(self.root / d) + os.sep for d in UNTRACKED))
+            + SETUP_CODE))
         for cell in cells:
             nb.cells.append(nbformat.v4.new_code_cell(cell.source))
         nb.cells.append(nbformat.v4.new_code_cell(DEPS_CODE % self.track_root))
