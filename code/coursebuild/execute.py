@@ -355,6 +355,9 @@ class Executor:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             raise self._failure(exc, client, nb, doc, rel, cells) from None
+        except RuntimeError as exc:  # jupyter_client: the kernel died or hung while starting
+            raise BuildError(f"the Jupyter kernel did not start ({exc}): check `python3 -m ipykernel --version` "
+                             "and that the machine has memory to spare", rel) from None
         finally:
             with _LIVE_LOCK:
                 live = _LIVE.pop(kernel_dir, None)
