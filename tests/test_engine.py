@@ -161,6 +161,31 @@ def test_kernels_and_mlpc_let_idle_openmp_threads_sleep(tmp_path, root):
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "PASSIVE"
     probe = ("import os; from pathlib import Path; from coursebuild.execute import Executor; "
-             f"Executor(Path('.'), Path({str(tmp_path)!r}), [], Path('.')); print(os.environ['OMP_WAIT_POLICY'])")
+             f"Executor(Path('.'), Path({str(tmp_path)!r}), Path('.')); print(os.environ['OMP_WAIT_POLICY'])")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "PASSIVE"
+
+
+def test_an_edit_re_runs_only_the_documents_that_read_or_list_it(tmp_path, root):
+    reader = GOOD.replace("print(6 * 7)", "print(open('../data/a.csv').read())")
+    proj = make_project(tmp_path, root, reader)
+    (proj / "data").mkdir()
+    (proj / "data" / "a.csv").write_text("x\n1\n")
+    (proj / "data" / "b.yml").write_text("k: 1\n")
+    (proj / "lectures" / "week02-list.qmd").write_text(
+        "---\ntitle: L\nformat: revealjs\n---\n\n## Files\n\n```{python}\nimport glob\n"
+        "print(sorted(glob.glob('../data/*.csv')))\n```\n")
+
+    def executed() -> set[str]:
+        return {r.source for r in build_site(proj) if r.executed}
+
+    assert executed() == {"lectures/week01-deck.qmd", "lectures/week02-list.qmd"}
+    with open(proj / "data" / "b.yml", "a") as fh:
+        fh.write("# a comment\n")
+    assert executed() == set(), "no document read b.yml: nothing runs"
+    (proj / "data" / "a.csv").write_text("x\n2\n")
+    assert executed() == {"lectures/week01-deck.qmd"}, "only the reader of a.csv runs"
+    (proj / "data" / "c.csv").write_text("x\n")
+    assert executed() == {"lectures/week02-list.qmd"}, "only the document that lists data/ runs"
+    html = (proj / "_site" / "lectures" / "week02-list.html").read_text()
+    assert "c.csv" in html

@@ -103,17 +103,22 @@ def test_engine_runs_the_pre_render_the_way_quarto_does(root: Path, monkeypatch:
 
 
 @pytest.mark.parametrize(("only", "full"), [(None, True), (["index.qmd"], False)])
-def test_engine_runs_the_post_render_after_a_build(root: Path, monkeypatch: pytest.MonkeyPatch, only, full):
+def test_engine_runs_the_post_render_after_a_build(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    only, full):
     # src/command/render/project.ts runs post-render after every render, QUARTO_PROJECT_RENDER_ALL=1 only when full
     from coursebuild import site
 
     calls = []
     monkeypatch.setattr(site, "_build_site", lambda *args: [])
     monkeypatch.setattr(site, "run_scripts", lambda r, config, key, env: calls.append((key, env)))
-    site.build_site(root, out=root / "_site", env={"MLPC_BUILD": "instructor"}, only=only, post_render=True)
+    out = tmp_path / "_site"  # never the checkout's _site: the (mocked, empty) build would replace it
+    site.build_site(root, out=out, env={"MLPC_BUILD": "instructor"}, only=only, post_render=True)
     (key, env), = calls
     assert key == "post-render" and env["MLPC_BUILD"] == "instructor"
-    assert env["QUARTO_PROJECT_OUTPUT_DIR"] == str((root / "_site").resolve())
+    # the post-render (PDF export) works on the fresh folder of the build, before it replaces the old site
+    fresh = Path(env["QUARTO_PROJECT_OUTPUT_DIR"])
+    assert fresh.name == "_site" and fresh.parent.name.startswith("._site.building-")
+    assert fresh.parent.parent == tmp_path
     assert ("QUARTO_PROJECT_RENDER_ALL" in env) == full
 
 

@@ -69,8 +69,36 @@ def test_publish_renders_only_the_student_site_and_deploys_it():
     assert wf["jobs"]["deploy"]["needs"] == "build"
 
 
-def test_the_build_command_refuses_to_put_an_instructor_build_in_the_published_folder(root):
-    proc = subprocess.run([sys.executable, "-m", "coursebuild", "site", "--out", str(root / "_site")],
-                          capture_output=True, text=True, cwd=root, env={"MLPC_BUILD": "instructor",
-                                                                         "PATH": "/usr/bin:/bin"})
-    assert proc.returncode == 2 and "never goes to _site/" in proc.stderr
+@pytest.mark.parametrize("out", ["_site", "_site/preview"])
+def test_the_build_command_refuses_to_put_an_instructor_build_in_the_published_folder(root, out):
+    proc = subprocess.run([sys.executable, "-m", "coursebuild", "site", "--out", str(root / out)],
+                          capture_output=True, text=True, cwd=root,
+                          env={"MLPC_BUILD": " instructor", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root / "code")})
+    assert proc.returncode == 2 and "never goes to _site/ or inside it" in proc.stderr
+
+
+def run_guard(tmp_path: Path, gh: str) -> subprocess.CompletedProcess:
+    """Run the publish workflow's first step with a stand-in ``gh`` whose body is ``gh``."""
+    step = load("publish.yml")["jobs"]["build"]["steps"][0]
+    fake = tmp_path / "bin" / "gh"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f"#!/bin/sh\n{gh}\n")
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "GITHUB_REPOSITORY": "uni/ml-pc", "GH_TOKEN": "t"}
+    return subprocess.run(["bash", "-e", "-c", step["run"]], capture_output=True, text=True, env=env)
+
+
+def test_publishing_refuses_to_run_from_a_public_repository(tmp_path):
+    wf = load("publish.yml")
+    first = wf["jobs"]["build"]["steps"][0]
+    assert first["name"] == "Refuse to publish from a public repository", "the guard runs before anything else"
+    assert "github.token" in first["env"]["GH_TOKEN"]
+    assert wf["jobs"]["deploy"]["needs"] == "build", "no deploy without the build job (and its guard)"
+    private = run_guard(tmp_path, 'echo true')
+    assert private.returncode == 0 and "uni/ml-pc is private: publishing" in private.stdout
+    public = run_guard(tmp_path, 'echo false')
+    assert public.returncode == 1
+    assert "uni/ml-pc is not private (private=false)" in public.stdout
+    assert "Make the repository private" in public.stdout
+    unknown = run_guard(tmp_path, 'echo "HTTP 403" >&2; exit 1')
+    assert unknown.returncode == 1 and "(private=unknown)" in unknown.stdout, "an unanswered check fails closed"

@@ -1,17 +1,19 @@
 """Benchmark of the build: ``python -m coursebuild bench [--clean]``.
 
 Prints the clean build time (the last build that ran every document, or a fresh one with ``--clean`` into
-a temporary cache and folder), the no-change rebuild time (measured now), the execution time of every
-document (slowest first), the PDF export time (measured now), the deck PDFs printed clean (median seconds a deck,
-total for all decks, the notes edition, and the old exporter, decktape, on one deck in the same run as the
-yardstick) and each deck's page weight. Numbers are printed, not asserted: speed goals are budgets to report, not
-tests that flake.
+a temporary cache and folder), the no-change rebuild time (measured now), the rebuild time after a comment
+is appended to ``data/schedule.yml`` (in a copy of the project: the checkout is not touched), the execution
+time of every document (slowest first), the PDF export time (measured now), the deck PDFs printed clean (median
+seconds a deck, total for all decks, the notes edition, and the old exporter, decktape, on one deck in the same
+run as the yardstick) and each deck's page weight. Numbers are printed, not asserted: speed goals are budgets to
+report, not tests that flake.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -71,6 +73,22 @@ def print_deck_pdf_times(times: dict) -> None:
         print("decktape (old)             -     (not installed: no yardstick in this run)")
 
 
+def schedule_edit_rebuild(root: Path) -> tuple[float, int]:
+    """Seconds of a rebuild after a comment is appended to ``data/schedule.yml`` of a copy of the project (its
+    caches copied too), and how many documents it re-executed: only those that read the schedule."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / root.name
+        skip = shutil.ignore_patterns(".git", "node_modules", "_site*", "._site*", "pdf-cache", "md", "*.lock")
+        shutil.copytree(root, copy, ignore=skip, symlinks=True)
+        (copy / "node_modules").symlink_to(root / "node_modules")
+        build_site(copy, out=copy / "_site")
+        with open(copy / "data" / "schedule.yml", "a", encoding="utf-8") as fh:
+            fh.write("# a comment changes no date\n")
+        t0 = time.perf_counter()
+        reports = build_site(copy, out=copy / "_site")
+        return time.perf_counter() - t0, sum(r.executed for r in reports)
+
+
 def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     site = root / "_site"
     if clean:
@@ -90,6 +108,7 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     t0 = time.perf_counter()
     reports = build_site(root, out=site)
     rebuild_s = time.perf_counter() - t0
+    edit_s, edit_runs = schedule_edit_rebuild(root)
     pdf_report = root / "_build" / "pdf-report-_site.json"
     last_pdf = json.loads(pdf_report.read_text()) if pdf_report.exists() else None
     # a report with cached deck PDFs says nothing about export time: measure again
@@ -112,6 +131,8 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
     print("\n=== benchmark (2 cores, no GPU) ===")
     print(f"clean build            {clean_s:8.1f} s   ({clean_note})")
     print(f"no-change rebuild      {rebuild_s:8.1f} s")
+    print(f"schedule comment       {edit_s:8.1f} s   (rebuild after a comment in data/schedule.yml: "
+          f"{edit_runs} documents re-executed)")
     print(f"PDF export             {pdf_s:8.1f} s   ({pdf_note})")
     print_deck_pdf_times(deck_times)
     print("execution per document (slowest first):")
@@ -126,6 +147,7 @@ def run(root: Path, clean: bool = False, pdf: bool = False) -> dict:
             print(f"  {own / 1e6:6.2f} MB  {r.output}   (+ {shared / 1e6:.2f} MB shared)")
     result = {"clean_build_s": clean_s, "rebuild_s": round(rebuild_s, 2), "pdf_s": round(pdf_s, 2),
               "deck_pdfs": deck_times,
+              "schedule_comment_rebuild_s": round(edit_s, 2), "schedule_comment_executed": edit_runs,
               "execution_s": {d: round(s, 2) for s, d in rows}, "deck_bytes": weights}
     (root / "_build" / "benchmark.json").write_text(json.dumps(result, indent=1))
     return result

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from coursebuild import release
-from coursebuild.pages import handout_url, pdf_url, slides_url, solution_url
+from coursebuild.pages import esc, handout_url, pdf_url, slides_url, solution_url
 from coursebuild.schedule import Schedule, Week, load
 
 
@@ -199,7 +199,7 @@ def materials_markdown(schedule: Schedule | None = None, when: dt.datetime | Non
             continue
         if w.unit != unit:
             unit = w.unit
-            lines.append(f"\n**Unit {unit}: {schedule.units[unit]}**\n")
-        lines.append(f"- *{w.title}* — "
+            lines.append(f"\n**Unit {unit}: {esc(schedule.units[unit])}**\n")
+        lines.append(f"- *{esc(w.title)}* — "
                      + week_links(w, solution=True, pdf=True, when=when, mode=mode, schedule=schedule))
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from coursebuild.errors import BuildError
+from coursebuild.errors import BuildError, read_text
 from coursebuild.qmd import DIV_CLOSE_RE, DIV_OPEN_RE, FENCE_RE, parse_attributes, split_front_matter
 
 SOLUTION_OPEN = '::: {.callout-tip title="Solution"}'
@@ -33,7 +33,7 @@ class Split:
 
 def split_exercise(source: Path, week: int, title_extra: dict[str, str] | None = None) -> Split:
     """Split an exercise source into handout and solution Markdown (with front matter)."""
-    text = source.read_text(encoding="utf-8")
+    text = read_text(source)
     meta, body, first = split_front_matter(text, source)
     if "title" not in meta:
         raise BuildError("an exercise needs a title in its front matter", source, 1)

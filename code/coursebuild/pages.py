@@ -8,13 +8,21 @@ the site root (the pages that use them live there). Whether a solution is linked
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 
 from coursebuild import release
 from coursebuild.schedule import Schedule, Week, load
 
 CALENDAR_URL = "calendar/ml-pc.ics"
+
+#: Characters that HTML or Markdown (also inside an HTML block) would read as markup.
+_MARKUP = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'`*_[]{}\\$~^"})
+
+
+def esc(text: object) -> str:
+    """A string from the data (a title, a unit, a notice) as plain text in HTML and in Markdown: every markup
+    character becomes a character reference, so ``<script>`` or ``[x](javascript:...)`` shows as written."""
+    return str(text).translate(_MARKUP)
 
 
 #: PDF export names: ``pdf/<page stem>-<kind>.pdf``, one per deck, handout and released solution.
@@ -54,7 +62,7 @@ def _short(session) -> str:
 
 
 def _badges(week: Week) -> str:
-    out = [f'<span class="notice notice-{n.kind}">{html.escape(n.label)}</span>' for n in week.notices]
+    out = [f'<span class="notice notice-{n.kind}">{esc(n.label)}</span>' for n in week.notices]
     if week.buffer:
         out.append('<span class="notice notice-buffer">Buffer week</span>')
     return " ".join(out)
@@ -97,16 +105,16 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
     for w in schedule.weeks:
         if w.unit != unit:
             unit = w.unit
-            rows.append(f'<tr class="unit"><th colspan="6">Unit {unit} — {html.escape(schedule.units[unit])}</th></tr>')
+            rows.append(f'<tr class="unit"><th colspan="6">Unit {unit} — {esc(schedule.units[unit])}</th></tr>')
         current = ' class="current"' if pos.current and pos.current.number == w.number else ""
-        topic = f"<strong>{html.escape(w.title)}</strong>"
+        topic = f"<strong>{esc(w.title)}</strong>"
         if w.description:
-            topic += f"<br><small>{html.escape(w.description)}</small>"
+            topic += f"<br><small>{esc(w.description)}</small>"
         badges = _badges(w)
         if badges:
             topic += f"<br>{badges}"
         for n in w.notices:
-            topic += f"<br><small>{html.escape(n.message)}</small>"
+            topic += f"<br><small>{esc(n.message)}</small>"
         dates = f"{_short(w.lecture)}<br>{_short(w.exercise)}"
         rows.append(
             f'<tr id="week-{w.number:02d}"{current}><td class="week">Week {w.number}</td><td>{dates}</td>'
@@ -121,8 +129,9 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
 
 def calendar_note(schedule: Schedule | None = None) -> str:
     schedule = schedule or load()
-    return (f'All sessions in your calendar: <a href="{CALENDAR_URL}">{schedule.course["short"]} calendar (.ics)</a>. '
-            f'Times are local time ({schedule.course["timezone"]}).')
+    return (f'All sessions in your calendar: <a href="{CALENDAR_URL}">{esc(schedule.course["short"])} calendar '
+            '(.ics)</a>. '
+            f'Times are local time ({esc(schedule.course["timezone"])}).')
 
 
 def week_card(schedule: Schedule | None = None, when: dt.datetime | None = None, mode: str | None = None) -> str:
@@ -143,7 +152,7 @@ def week_card(schedule: Schedule | None = None, when: dt.datetime | None = None,
         parts.append(_week_summary(pos.current, when, mode))
         if pos.upcoming:
             parts.append(f"<p><strong>Next up:</strong> Week {pos.upcoming.number}, "
-                         f"{html.escape(pos.upcoming.title)} — {pos.upcoming.lecture.date_text}</p>")
+                         f"{esc(pos.upcoming.title)} — {pos.upcoming.lecture.date_text}</p>")
     parts.append("</div>")
     return "\n".join(parts) + "\n"
 
@@ -154,10 +163,10 @@ def _week_summary(w: Week, when: dt.datetime, mode: str) -> str:
         _link(handout_url(w), "Exercise") if w.slug else "",
         _link(solution_url(w), "Solution") if release.solution_visible(w, when, mode) else "",
     ] if x)
-    notices = "".join(f"<p>{_badges(w)} {html.escape(n.message)}</p>" for n in w.notices[:1]) if w.notices else ""
+    notices = "".join(f"<p>{_badges(w)} {esc(n.message)}</p>" for n in w.notices[:1]) if w.notices else ""
     if w.notices[1:]:
-        notices += "".join(f"<p>{html.escape(n.message)}</p>" for n in w.notices[1:])
-    return (f"<p><strong>{html.escape(w.title)}</strong><br>Lecture: {w.lecture.date_text}<br>"
+        notices += "".join(f"<p>{esc(n.message)}</p>" for n in w.notices[1:])
+    return (f"<p><strong>{esc(w.title)}</strong><br>Lecture: {w.lecture.date_text}<br>"
             f"Exercise: {w.exercise.date_text}</p>{notices}<p>{links}</p>")
 
 
@@ -169,13 +178,13 @@ def lecture_list(schedule: Schedule | None = None) -> str:
     for w in schedule.weeks:
         if w.unit != unit:
             unit = w.unit
-            lines.append(f"\n## Unit {unit}: {schedule.units[unit]}\n")
+            lines.append(f"\n## Unit {unit}: {esc(schedule.units[unit])}\n")
         badge = f" {_badges(w)}" if w.notices else ""
-        target = (f"[{w.title}]({slides_url(w)}) · [PDF]({pdf_url(slides_url(w))}) · "
+        target = (f"[{esc(w.title)}]({slides_url(w)}) · [PDF]({pdf_url(slides_url(w))}) · "
                   f"[PDF with notes]({notes_pdf_url(slides_url(w))})" if w.deck
-                  else f"{w.title} *(in preparation)*")
+                  else f"{esc(w.title)} *(in preparation)*")
         if w.buffer:
-            target = f"{w.title} *(no new material)*"
+            target = f"{esc(w.title)} *(no new material)*"
         lines.append(f"- **Week {w.number}** ({w.lecture.date:%d.%m.%Y}): {target}{badge}")
     return "\n".join(lines) + "\n"
 
@@ -196,9 +205,9 @@ def exercise_list(schedule: Schedule | None = None, when: dt.datetime | None = N
         sol = (f" · [Solution]({solution_url(w)}) ([PDF]({pdf_url(solution_url(w))}))"
                if release.solution_visible(w, when, mode)
                else f" · solution released {w.release_at:%d.%m.%Y %H:%M}")
-        badge = " " + " ".join(f'<span class="notice notice-{n.kind}">{html.escape(n.label)}</span>'
+        badge = " " + " ".join(f'<span class="notice notice-{n.kind}">{esc(n.label)}</span>'
                                for n in w.notices if n.session == "exercise")
-        lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): [{w.title}]({handout_url(w)}) "
+        lines.append(f"- **Week {w.number}** ({w.exercise.date:%d.%m.%Y}): [{esc(w.title)}]({handout_url(w)}) "
                      f"([PDF]({pdf_url(handout_url(w))})){sol}"
                      f"{badge.rstrip()}")
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from coursebuild.errors import BuildError
+from coursebuild.errors import BuildError, read_text
 
 #: Keys of ``_quarto.yml`` that configure the project, not documents.
 PROJECT_ONLY_KEYS = {"project", "website", "book", "profile"}
@@ -26,7 +26,7 @@ PROJECT_ONLY_KEYS = {"project", "website", "book", "profile"}
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping; an empty file is an empty mapping; anything else fails with the file named."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise BuildError(f"invalid YAML: {exc}", path, mark.line + 1 if mark else None) from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from coursebuild.errors import BuildError
+from coursebuild.errors import BuildError, read_text
 
 #: Cell options (``#| key: value``) and the values each accepts (None: any string).
 CELL_OPTIONS: dict[str, tuple[Any, ...] | None] = {
@@ -160,6 +160,12 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], list[str]
     raise BuildError("front matter opened with '---' is never closed", path, 1)
 
 
+def project_root(path: Path) -> Path:
+    """The project a source belongs to: the nearest folder above it with a ``_quarto.yml`` (else its folder)."""
+    start = Path(path).resolve().parent
+    return next((d for d in (start, *start.parents) if (d / "_quarto.yml").exists()), start)
+
+
 def expand_includes(lines: list[str], first_line: int, path: Path, depth: int = 0) -> list[tuple[str, Path, int]]:
     """Resolve ``{{< include file >}}`` lines; each output line remembers its own file and line."""
     if depth > 5:
@@ -170,9 +176,13 @@ def expand_includes(lines: list[str], first_line: int, path: Path, depth: int = 
         match = re.fullmatch(r"\s*\{\{<\s*include\s+(\S+)\s*>\}\}\s*", line)
         if match:
             target = (path.parent / match.group(1)).resolve()
+            root = project_root(path)
+            if not target.is_relative_to(root):
+                raise BuildError(f"include '{match.group(1)}' is outside the project ({target} is not under "
+                                 f"{root}): include only files inside the project", path, lineno)
             if not target.exists():
                 raise BuildError(f"included file {match.group(1)} does not exist", path, lineno)
-            inc_lines = target.read_text(encoding="utf-8").splitlines()
+            inc_lines = read_text(target).splitlines()
             out.extend(expand_includes(inc_lines, 1, target, depth + 1))
         else:
             out.append((line, path, lineno))
@@ -273,7 +283,7 @@ def parse(path: Path, text: str | None = None, allow_exercise: bool = False) -> 
     """Parse and validate one ``.qmd`` file; raises :class:`BuildError` naming file and line."""
     path = Path(path)
     if text is None:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     meta, body, body_line = split_front_matter(text, path)
     lines = expand_includes(body, body_line, path)
     doc = Document(path=path, front_matter=meta)

@@ -9,7 +9,9 @@ Two environment variables steer it, and nothing else:
 - ``MLPC_TODAY``: the "now" of the build, as ``YYYY-MM-DD`` (that day at 00:00 local time, so a
   session on that day has not ended yet) or ``YYYY-MM-DDTHH:MM`` (local time of the course). Unset: the
   clock.
-- ``MLPC_BUILD``: ``student`` (default) or ``instructor``.
+- ``MLPC_BUILD``: ``student`` (default) or ``instructor`` (surrounding blanks and case do not matter;
+  anything else stops the build). :func:`parse_build_mode` is the one reading of it: the command line's
+  guard on the output folder and the release rule both use it.
 """
 
 from __future__ import annotations
@@ -35,15 +37,28 @@ def now(schedule: Schedule) -> dt.datetime:
             value = dt.datetime.combine(dt.date.fromisoformat(override), dt.time(0, 0))
     except ValueError:
         raise ValueError(f"MLPC_TODAY='{override}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
-    return value if value.tzinfo else value.replace(tzinfo=schedule.tz)
+    return in_course_time(value, schedule.tz)
+
+
+def in_course_time(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """``value`` in the course's time zone: a time with an offset (``...Z``, ``+02:00``) is converted, a time
+    without one is read as local time of the course."""
+    return value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def parse_build_mode(raw: str | None) -> str:
+    """The build mode named by a raw ``MLPC_BUILD`` value: ``student`` when unset or blank, else the value
+    stripped and lower-cased, which must be one of :data:`BUILD_MODES`."""
+    mode = (raw or "").strip().lower() or "student"
+    if mode not in BUILD_MODES:
+        raise ValueError(f"MLPC_BUILD={raw!r} is not a build mode: use one of {', '.join(BUILD_MODES)} "
+                         "(or leave it unset for a student build)")
+    return mode
 
 
 def build_mode() -> str:
-    """``student`` (default) or ``instructor``, from ``MLPC_BUILD``."""
-    mode = os.environ.get("MLPC_BUILD", "student").strip() or "student"
-    if mode not in BUILD_MODES:
-        raise ValueError(f"MLPC_BUILD='{mode}' is not a build mode: use one of {', '.join(BUILD_MODES)}")
-    return mode
+    """``student`` (default) or ``instructor``, from ``MLPC_BUILD`` (see :func:`parse_build_mode`)."""
+    return parse_build_mode(os.environ.get("MLPC_BUILD"))
 
 
 def is_released(week: Week, when: dt.datetime) -> bool:

@@ -255,7 +255,8 @@ def load(path: Path | str = SCHEDULE_FILE, check_files: bool = True, check_holid
         release = None
         if rw.get("release"):
             try:
-                release = dt.datetime.fromisoformat(str(rw["release"])).replace(tzinfo=tz)
+                release = dt.datetime.fromisoformat(str(rw["release"]))
+                release = release.astimezone(tz) if release.tzinfo else release.replace(tzinfo=tz)
             except ValueError:
                 raise ScheduleError(path, f"{where}.release", f"'{rw['release']}' is not a date-time",
                                     "write YYYY-MM-DDTHH:MM") from None

@@ -1,26 +1,35 @@
 """Build the whole site with the offline engine: pre-render, execute, assemble, Pandoc, assets.
 
-The output folder is rebuilt from scratch on every build (execution results come from the cache), so
-nothing stale can survive: a solution that is not released in this build is not in the output at all.
+Every build writes a fresh folder next to the output (``.<name>.building-<pid>/``) and swaps it in only when
+the whole build has succeeded: a failed, interrupted or killed build leaves the last good site as it was, and
+nothing stale survives a successful one (a solution that is not released in this build is not in the output
+at all). A ``--only`` build renders its documents into the fresh folder and, on success, moves just those
+pages (with their figures) and the assets into the existing site. One build at a time runs in a checkout
+(:func:`checkout_lock`).
 Progress is printed per document (N of M, seconds, cache hit or run) and a summary closes the build;
 ``_build/build-report.json`` keeps the numbers for the tests and the benchmark.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coursebuild import qmd
+from coursebuild import cachefile, qmd, release
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
-from coursebuild.execute import ExecutionResult, Executor, tree_digest
+from coursebuild.execute import ExecutionResult, Executor, kill_kernels, remove_stale_kernel_dirs, tree_digest
 from coursebuild.hooks import run_scripts
 from coursebuild.project import Project
 from coursebuild.render import run_pandoc
@@ -147,19 +156,21 @@ def execute_all(executor: Executor, parsed: list, state: str, use_cache: bool,
     if todo:
         log(f"executing {len(todo)} of {len(parsed)} documents in {min(jobs, len(todo))} kernel(s) "
             f"({len(parsed) - len(todo)} from cache)")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run, item): item[1] for item in todo}
-        try:
-            for k, future in enumerate(as_completed(futures), 1):
-                rel = futures[future]
-                results[rel] = future.result()
-                r = results[rel]
-                log(f"  ran {k}/{len(todo)}: {rel} in {r.seconds:.1f} s" if r.executed else
-                    f"  {k}/{len(todo)}: {rel} has no cells to run")
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(run, item): item[1] for item in todo}
+    try:
+        for k, future in enumerate(as_completed(futures), 1):
+            rel = futures[future]
+            results[rel] = future.result()
+            r = results[rel]
+            log(f"  ran {k}/{len(todo)}: {rel} in {r.seconds:.1f} s" if r.executed else
+                f"  {k}/{len(todo)}: {rel} has no cells to run")
+    except BaseException:
+        # a failure or Ctrl-C: kill the other kernels now instead of waiting for their cells to finish
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_kernels()
+        raise
+    pool.shutdown()
     return results
 
 
@@ -172,22 +183,115 @@ def state_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+@contextmanager
+def checkout_lock(root: Path) -> Iterator[None]:
+    """Hold ``_build/build.lock`` for the duration of a build; a second build in the same checkout fails at
+    once with the pid of the one that holds it. The lock goes with the process (a killed build frees it)."""
+    path = root / "_build" / "build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise BuildError(f"another build (pid {holder}) is running in this checkout: wait for it to finish, or "
+                         f"stop it (kill {holder}) and build again", path) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.ftruncate(fd, 0)
+        os.close(fd)
+
+
+def _pid_gone(folder: Path) -> bool:
+    try:
+        pid = int(folder.name.rsplit("-", 1)[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return True
+    except PermissionError:
+        return False
+    return pid == os.getpid()
+
+
+@contextmanager
+def staged_output(out: Path, merge: bool = False) -> Iterator[Path]:
+    """Yield a fresh folder (named like ``out``) to build into. When the block succeeds it replaces ``out``
+    (``merge``: its files replace the same files of ``out``, the rest of ``out`` stays); when the block fails or
+    is interrupted it is removed and ``out`` is untouched. Fresh folders of killed builds are removed first."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.building-*"):
+        if _pid_gone(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    work = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    fresh = work / out.name
+    fresh.mkdir(parents=True)
+    try:
+        yield fresh
+        with _signals_deferred():  # a Ctrl-C between the two renames must not leave no site at all
+            if merge and out.is_dir():
+                _merge(fresh, out)
+            else:
+                if out.exists() or out.is_symlink():
+                    os.replace(out, work / "previous")
+                os.replace(fresh, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for the block (in the main thread): the block is the last step of a build that
+    has succeeded, and finishing it takes milliseconds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _merge(src: Path, dst: Path) -> None:
+    """Move every file of ``src`` to the same place in ``dst``; a page's figure folder (``*_files``) replaces the
+    old one whole, so no figure of an earlier version of the page is left behind."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for entry in src.iterdir():
+        target = dst / entry.name
+        if entry.is_dir() and not entry.name.endswith("_files"):
+            _merge(entry, target)
+            continue
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
 def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None = None,
                only: list[str] | None = None, use_cache: bool = True, post_render: bool = False) -> list[DocReport]:
     """Build the site into ``out`` (default: the project's output-dir); returns one report per document.
 
-    ``env`` (e.g. ``MLPC_TODAY``, ``MLPC_BUILD``) applies to this build only: the pre-render step and the
-    kernels see it, and the caller's environment is restored afterwards. ``post_render`` runs the project's
-    post-render step afterwards, as Quarto does (it exports the PDFs of a full build).
+    The build goes to a fresh folder that replaces ``out`` only when everything succeeded, the project's
+    post-render step included (``post_render``: run it on the fresh folder as Quarto does; it exports the PDFs of
+    a full build). ``env`` (e.g. ``MLPC_TODAY``, ``MLPC_BUILD``) applies to this build only: the pre-render step
+    and the kernels see it, and the caller's environment is restored afterwards.
     """
     saved = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
     try:
-        reports = _build_site(root, out, env or {}, only, use_cache)
-        if post_render:
-            project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
-            out_dir = (out or project.output_dir).resolve()
-            run_scripts(root, project.config, "post-render", hook_env(env or {}, out_dir, full=not only))
+        project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
+        out = (out or project.output_dir).resolve()
+        remove_stale_kernel_dirs()
+        with staged_output(out, merge=only is not None) as fresh:
+            reports = _build_site(root, fresh, out, env or {}, only, use_cache)
+            if post_render:
+                run_scripts(root, project.config, "post-render", hook_env(env or {}, fresh, full=not only))
         return reports
     finally:
         for key, value in saved.items():
@@ -197,11 +301,10 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
                 os.environ[key] = value
 
 
-def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[str] | None,
+def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: list[str] | None,
                 use_cache: bool) -> list[DocReport]:
     start = time.perf_counter()
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
-    out = (out or project.output_dir).resolve()
     run_pre_render(project, hook_env(env, out, full=not only))
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))  # re-read, as Quarto >= 1.5 does
     files = project.render_list()
@@ -212,12 +315,9 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
         if missing:
             raise BuildError("not in the render list of _quarto.yml: " + ", ".join(sorted(missing)),
                              root / "_quarto.yml")
-    if only is None and out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
     themes: set[str] = set()
     cache = Path(os.environ.get("COURSEBUILD_CACHE", root / "_build" / "cache"))
-    executor = Executor(root, cache, [root / "data"], track_root=root / "code")
+    executor = Executor(root, cache, track_root=root / "code")
     state = state_digest(root)
     render_cache = cache.parent / "render-cache"
     # what a page's HTML depends on besides its Markdown and metadata: templates, filters, schedule state
@@ -225,7 +325,7 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
                              *project.filters]) + state
     reports: list[DocReport] = []
     css_used: set[str] = set()
-    log(f"offline engine: {len(files)} documents -> {out}")
+    log(f"offline engine: {len(files)} documents -> {final} (built in {out.parent.name}/, swapped in when done)")
     # 1. parse and check every document first: syntax outside the subset fails before anything runs
     parsed = []
     for source in files:
@@ -261,13 +361,15 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
         render_key = hashlib.sha256(json.dumps([markdown, meta, rel_html, project.website, toolchain],
                                                sort_keys=True, default=str).encode()).hexdigest()
         cached_html = render_cache / f"{render_key}.html"
-        if use_cache and cached_html.exists():
+        page, why = cachefile.read(cached_html) if use_cache else (None, "")
+        if why:
+            log(f"cache: {cached_html} ({rel_html}) is damaged: {why}; the page is rendered again")
+        if page is not None:
             out_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(cached_html, out_file)
+            out_file.write_bytes(page)
         else:
             run_pandoc(markdown, out_file, rel_html, fmt, meta, fmt_options, project.website, project.filters, root)
-            render_cache.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(out_file, cached_html)
+            cachefile.write(cached_html, out_file.read_bytes())
         render_s = time.perf_counter() - t1
         css_used.update([*meta.get("css", []), *fmt_options.get("css", [])])
         how = "cache" if result.cache_hit else ("run" if result.executed else "no cells")
@@ -281,13 +383,13 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
     ran = [r for r in reports if r.executed]
     hits = [r for r in reports if r.cache_hit]
     log(f"summary: {len(reports)} documents in {total:.1f} s — {len(ran)} executed "
-        f"({sum(r.execute_seconds for r in ran):.1f} s), {len(hits)} from cache; site in {out}")
-    report = {"engine": "offline", "seconds": round(total, 2), "output": str(out),
+        f"({sum(r.execute_seconds for r in ran):.1f} s), {len(hits)} from cache; site in {final}")
+    report = {"engine": "offline", "seconds": round(total, 2), "output": str(final),
               "clean": not hits and only is None,
-              "build": os.environ.get("MLPC_BUILD", "student"), "today": os.environ.get("MLPC_TODAY", ""),
+              "build": release.build_mode(), "today": os.environ.get("MLPC_TODAY", ""),
               "documents": [asdict(r) for r in reports]}
     (root / "_build").mkdir(exist_ok=True)
-    (root / "_build" / f"build-report-{out.name}.json").write_text(json.dumps(report, indent=1))
+    (root / "_build" / f"build-report-{final.name}.json").write_text(json.dumps(report, indent=1))
     if report["clean"]:
         (root / "_build" / "last-clean-build.json").write_text(json.dumps(report, indent=1))
     return reports
