@@ -10,7 +10,9 @@ same command the same way. From ``data/schedule.yml`` and the clock it:
 3. writes every week's handout to ``handouts/`` and, only when released (or in an instructor build),
    its solution to ``solutions/``; any other file there is deleted, so an unreleased solution does
    not exist as a source, a page, a link or a search entry in the student build;
-4. writes the calendar ``calendar/ml-pc.ics``.
+4. writes the calendar ``calendar/ml-pc.ics``;
+5. writes each week's notice metadata ``_build/notices/weekNN.yml``, which the week's deck and exercise list
+   in ``metadata-files`` (holiday wording comes from the schedule: :mod:`coursebuild.schedule_prose`).
 
 Both generated folders are in .gitignore: the exercise source in ``exercises/`` is the only one to edit.
 """
@@ -61,13 +63,37 @@ def schedule_meta(schedule, when, mode) -> dict:
     }
 
 
+def site_url(root: Path) -> str | None:
+    """The published site's address (``website.site-url`` in ``_quarto.yml``), if set: the calendar links to it."""
+    import yaml
+
+    config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    return (config.get("website") or {}).get("site-url")
+
+
+def write_notice_metadata(root: Path, schedule) -> None:
+    """Each week's notice as metadata (``_build/notices/weekNN.yml``) that its deck and exercise list in
+    ``metadata-files``: holiday wording in them comes from here (see :mod:`coursebuild.schedule_prose`)."""
+    import yaml
+
+    from coursebuild.schedule_prose import metadata_file, notice_metadata
+
+    for week in schedule.weeks:
+        target = root / metadata_file(week.number)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = "# written by the pre-render step from data/schedule.yml: edit that file instead\n" + yaml.safe_dump(
+            notice_metadata(week), allow_unicode=True, sort_keys=False)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+
+
 def run(root: Path) -> dict:
     """Run the pre-render step in ``root``; returns a summary."""
     from coursebuild import release
     from coursebuild import schedule as sched
 
     try:
-        schedule = sched.load(root / "data" / "schedule.yml")
+        schedule = sched.load(root / "data" / "schedule.yml", root=root)
     except sched.ScheduleError as exc:
         raise BuildError(f"{exc.field}: {exc.problem} — fix: {exc.fix}", exc.path) from None
     mode = release.build_mode()
@@ -76,6 +102,7 @@ def run(root: Path) -> dict:
     build_dir.mkdir(exist_ok=True)
     meta = schedule_meta(schedule, when, mode)
     (build_dir / "schedule-meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+    write_notice_metadata(root, schedule)
     wanted: dict[Path, str] = {}
     for week in schedule.weeks:
         if not week.exercise_source:
@@ -94,7 +121,7 @@ def run(root: Path) -> dict:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
     (root / CALENDAR).parent.mkdir(exist_ok=True)
-    (root / CALENDAR).write_bytes(sched.to_ics(schedule))
+    (root / CALENDAR).write_bytes(sched.to_ics(schedule, site_url=site_url(root)))
     released = [w.number for w in schedule.weeks if meta["weeks"][str(w.number)]["solution_visible"]]
     summary = {"mode": mode, "now": when.isoformat(timespec="minutes"), "handouts": sum(
         1 for p in wanted if p.parent.name == "handouts"), "solutions": released}
