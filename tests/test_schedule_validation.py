@@ -295,6 +295,9 @@ def test_calendar_is_rfc5545_with_every_session_its_time_zone_and_the_notices():
     zones = {str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")}
     assert zones == {s.course["timezone"]}
     assert {"STANDARD", "DAYLIGHT"} <= {c.name for c in cal.walk("VTIMEZONE")[0].subcomponents}
+    assert cal.subcomponents[0].name == "VTIMEZONE", "the time zone comes before the events that use it"
+    years = {w.lecture.date.year for w in s.weeks}
+    assert "1970" not in ics.decode() and all(str(y) in str(cal.walk("VTIMEZONE")[0]["comment"]) for y in years)
     assert all(e.get(k) is not None for e in events for k in ("uid", "dtstamp", "dtstart", "dtend", "summary"))
     assert all(f"TZID={s.course['timezone']}" in e.to_ical().decode() for e in events)
     lines = ics.split(b"\r\n")

@@ -95,7 +95,7 @@ def run(root: Path) -> dict:
     try:
         schedule = sched.load(root / "data" / "schedule.yml", root=root)
     except sched.ScheduleError as exc:
-        raise BuildError(f"{exc.field}: {exc.problem} — fix: {exc.fix}", exc.path) from None
+        raise BuildError("\n".join(f"{e.field}: {e.problem} — fix: {e.fix}" for e in exc.errors), exc.path) from None
     mode = release.build_mode()
     when = release.now(schedule)
     build_dir = root / "_build"

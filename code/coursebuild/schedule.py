@@ -519,7 +519,7 @@ def holiday_clashes(schedule: Schedule) -> list[tuple[str, str, str]]:
 def to_ics(schedule: Schedule, site_url: str | None = None) -> bytes:
     """The semester as an RFC 5545 calendar: one event per session with its time zone (VTIMEZONE), room
     (LOCATION) when known, the week's materials (URL, when the site's address is known) and its notice."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, Timezone
 
     from coursebuild.pages import handout_url, slides_url
 
@@ -558,7 +558,11 @@ def to_ics(schedule: Schedule, site_url: str | None = None) -> bytes:
                 event.add("location", session.room)
             event.add("description", "\n".join(desc))
             cal.add_component(event)
-    cal.add_missing_timezones()
+    # the time zone's rules for the semester's years only (the default covers 1970-2038 in hundreds of lines)
+    years = [s.date.year for w in schedule.weeks for s in w.sessions]
+    zone = Timezone.from_tzid(schedule.course["timezone"], first_date=dt.date(min(years), 1, 1),
+                              last_date=dt.date(max(years) + 1, 1, 1))
+    cal.subcomponents.insert(0, zone)  # before the events that refer to it, as clients expect
     return cal.to_ical()
 
 
