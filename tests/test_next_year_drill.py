@@ -69,6 +69,9 @@ def test_next_year_in_one_command(root, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(copy / "code"), "MLPC_BUILD": "student",
            "COURSEBUILD_JOBS": os.environ.get("COURSEBUILD_JOBS", "2")}
     env.pop("MLPC_TODAY", None)
+    # numba compiles into a cache of its own here: a shared cache in site-packages, half-written by a killed
+    # process, made orix (EBSD) segfault on import on the development machine
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
     times = {}
     moved, times["move"] = run([sys.executable, "-m", "coursebuild.schedule", "move", "--start", START, "--notices",
                                 "--write"], copy, env, 300)
