@@ -197,9 +197,11 @@ def test_the_tools_work_on_the_checkout_in_the_current_directory(root, tmp_path)
 
 
 def moved_to_2027(root: Path, tmp_path: Path, **kwargs) -> tuple[Path, object]:
-    """A copy of the schedule moved to the 2027 semester (first lecture Tuesday 13 April 2027)."""
+    """A copy of the schedule as the course page's 2026 semester (moved there first, with its notices, whatever
+    year the committed schedule is in), then moved to the 2027 semester (first lecture Tuesday 13 April 2027)."""
     path = tmp_path / "schedule.yml"
     shutil.copy(root / "data" / "schedule.yml", path)
+    move(path, dt.date(2026, 4, 14), notices=True, write=True)
     return path, move(path, dt.date(2027, 4, 13), **kwargs)
 
 
@@ -239,8 +241,9 @@ def test_move_with_notices_proposes_and_write_applies_the_standard_notices(root,
 @pytest.mark.parametrize("written", ['"Pfingstdienstag"', "'Pfingstdienstag'", "Pfingstdienstag",
                                      "block"])
 def test_move_rederives_pfingstdienstag_however_it_is_quoted(root, tmp_path, written):
-    path = tmp_path / "schedule.yml"
-    text = (root / "data" / "schedule.yml").read_text()
+    path, _ = moved_to_2027(root, tmp_path)
+    move(path, dt.date(2026, 4, 14))
+    text = path.read_text()
     line = next(ln for ln in text.splitlines() if "Pfingstdienstag" in ln and "name:" in ln)
     day = line.split("date:")[1].split(",")[0].strip()
     new = ("    - date: " + day + "\n      name: Pfingstdienstag" if written == "block"
