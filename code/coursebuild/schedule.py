@@ -243,6 +243,12 @@ class _Problems:
             fix = (f"rename it to '{close[0]}'" if close else "remove it") + f" (known keys: {', '.join(allowed)})"
             self.add(f"{where}.{key}" if where else str(key), "is not a known key", fix)
 
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        """``value`` if it is a mapping; otherwise an error (unless it is missing, already reported) and ``{}``."""
+        if value is not None and not isinstance(value, dict):
+            self.add(where, f"is a {type(value).__name__}, not a mapping", "write its keys indented below it")
+        return value if isinstance(value, dict) else {}
+
     def date(self, value: Any, where: str) -> dt.date | None:
         if isinstance(value, dt.datetime):
             return value.date()
@@ -348,7 +354,7 @@ def load(path: Path | str | None = None, check_files: bool = True, check_holiday
         raise ScheduleError(path, "(top level)", "is not a mapping", "start from the committed data/schedule.yml")
     p = _Problems(path)
     p.known_keys(raw, "top", "")
-    course = p.require(raw, "course", "", "add the course: block") or {}
+    course = p.mapping(p.require(raw, "course", "", "add the course: block"), "course")
     p.known_keys(course, "course", "course")
     p.known_keys(course.get("holidays"), "holidays", "course.holidays")
     for key in ("title", "short", "semester", "timezone"):
@@ -357,14 +363,15 @@ def load(path: Path | str | None = None, check_files: bool = True, check_holiday
         p.text(course, key, "course")
     tz = ZoneInfo("UTC")
     try:
-        tz = ZoneInfo(str(course.get("timezone")))
+        tz = ZoneInfo(str(course["timezone"])) if course.get("timezone") else tz
     except Exception:  # noqa: BLE001 - zoneinfo raises several types
         p.add("course.timezone", f"'{course.get('timezone')}' is not a time zone",
               "use an IANA name such as Europe/Berlin")
-    slots = p.require(raw, "slots", "", "add slots: lecture and exercise with weekday, start, end") or {}
+    slots = p.mapping(p.require(raw, "slots", "", "add slots: lecture and exercise with weekday, start, end"), "slots")
     p.known_keys(slots, "slots", "slots")
     for name in ("lecture", "exercise"):
-        slot = p.require(slots, name, "slots", f"add slots.{name}: {{weekday: ..., start: ..., end: ...}}") or {}
+        slot = p.mapping(p.require(slots, name, "slots", f"add slots.{name}: {{weekday: ..., start: ..., end: ...}}"),
+                         f"slots.{name}")
         p.known_keys(slot, "slot", f"slots.{name}")
         if slot and slot.get("weekday") not in WEEKDAYS:
             p.add(f"slots.{name}.weekday", f"'{slot.get('weekday')}' is not a weekday",
@@ -374,7 +381,7 @@ def load(path: Path | str | None = None, check_files: bool = True, check_holiday
             if value is not None and p.time(value, f"slots.{name}.{key}") is None:
                 slot.pop(key)
         p.text(slot, "room", f"slots.{name}") if slot else None
-    units = p.require(raw, "units", "", "add units: {I: name, II: name, ...}") or {}
+    units = p.mapping(p.require(raw, "units", "", "add units: {I: name, II: name, ...}"), "units")
     days_off = {}
     for i, entry in enumerate(course.get("university_days_off") or []):
         where = f"course.university_days_off[{i}]"
@@ -383,8 +390,8 @@ def load(path: Path | str | None = None, check_files: bool = True, check_holiday
         if day is not None and name is not None and (day := p.date(day, f"{where}.date")):
             days_off[day] = str(name)
     raw_weeks = p.require(raw, "weeks", "", "list the weeks") or []
-    if not isinstance(raw_weeks, list):
-        p.add("weeks", "is not a list", "write each week as '- week: N'")
+    if not isinstance(raw_weeks, list) or not raw_weeks:
+        p.add("weeks", "is not a list of weeks", "write each week as '- week: N' with its keys below")
         raw_weeks = []
     weeks = [w for i, rw in enumerate(raw_weeks) if (w := _parse_week(rw, i, units, slots, tz, root, check_files, p))]
     for prev, week in zip(weeks, weeks[1:], strict=False):
