@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -71,7 +72,16 @@ def pages(site: Path) -> dict[str, str]:
             for p in site.rglob("*") if p.suffix in {".html", ".ics", ".json"} and "site_libs" not in p.parts}
 
 
-def test_next_year_in_one_command(root, tmp_path):
+@pytest.fixture()
+def scratch():
+    """A folder of its own: pytest deletes its older tmp_path folders when other pytest sessions start, which on a
+    shared machine removed the drill's copy in the middle of its run."""
+    with tempfile.TemporaryDirectory(prefix="mlpc-next-year-drill-") as folder:
+        yield Path(folder)
+
+
+def test_next_year_in_one_command(root, scratch):
+    tmp_path = scratch
     copy = tmp_path / "course"
     copy_checkout(root, copy)
     stale_re = old_dates(sched.load(root=copy))
