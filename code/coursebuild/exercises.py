@@ -18,6 +18,7 @@ import yaml
 
 from coursebuild.errors import BuildError, read_text
 from coursebuild.qmd import DIV_CLOSE_RE, DIV_OPEN_RE, FENCE_RE, parse_attributes, split_front_matter
+from coursebuild.schedule_prose import metadata_reference
 
 SOLUTION_OPEN = '::: {.callout-tip title="Solution"}'
 
@@ -101,6 +102,8 @@ def _front(meta: dict[str, Any], week: int, kind: str, rel: str, extra: dict[str
     out = dict(meta)
     out["week"] = week
     out["doc-kind"] = kind
+    # the week's notice as metadata ({{< meta notice.exercise.message >}}, when-meta="notice.exercise.any")
+    out.setdefault("metadata-files", [metadata_reference(week)])
     if kind == "solution":
         out["title"] = f"{meta['title']} — solution"
     out.update(extra or {})

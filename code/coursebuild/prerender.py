@@ -13,7 +13,9 @@ afterwards), and the offline engine runs the same command the same way (:mod:`co
    not exist as a source, a page, a link or a search entry in the student build;
 4. writes a notebook beside each of those pages (:mod:`coursebuild.notebooks`) and the course package's
    wheel into ``python/`` (:mod:`coursebuild.student_wheel`), both published as resources;
-5. writes the calendar ``calendar/ml-pc.ics`` and, in both generated folders, a ``_metadata.yml`` that points
+5. writes the calendar ``calendar/ml-pc.ics``, each week's notice metadata ``_build/notices/weekNN.yml`` (which
+   the week's deck and exercise list in ``metadata-files``: holiday wording comes from the schedule, see
+   :mod:`coursebuild.schedule_prose`) and, in both generated folders, a ``_metadata.yml`` that points
    KaTeX at the site's own copy (``../site_libs/katex/``);
 6. drops Quarto's frozen results of every document whose imported code, data or schedule state changed
    (:mod:`coursebuild.freezer`), and, under Quarto, checks that the kernels will import this checkout's code.
@@ -88,21 +90,46 @@ def schedule_meta(schedule, when, mode) -> dict:
     }
 
 
+def site_url(root: Path) -> str | None:
+    """The published site's address (``website.site-url`` in ``_quarto.yml``), if set: the calendar links to it."""
+    import yaml
+
+    config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    return (config.get("website") or {}).get("site-url")
+
+
+def write_notice_metadata(root: Path, schedule) -> None:
+    """Each week's notice as metadata (``_build/notices/weekNN.yml``) that its deck and exercise list in
+    ``metadata-files``: holiday wording in them comes from here (see :mod:`coursebuild.schedule_prose`)."""
+    import yaml
+
+    from coursebuild.schedule_prose import metadata_file, notice_metadata
+
+    for week in schedule.weeks:
+        target = root / metadata_file(week.number)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = "# written by the pre-render step from data/schedule.yml: edit that file instead\n" + yaml.safe_dump(
+            notice_metadata(week), allow_unicode=True, sort_keys=False)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+
+
 def run(root: Path) -> dict:
     """Run the pre-render step in ``root``; returns a summary."""
     from coursebuild import release
     from coursebuild import schedule as sched
 
     try:
-        schedule = sched.load(root / "data" / "schedule.yml")
+        schedule = sched.load(root / "data" / "schedule.yml", root=root)
     except sched.ScheduleError as exc:
-        raise BuildError(f"{exc.field}: {exc.problem} — fix: {exc.fix}", exc.path) from None
+        raise BuildError("\n".join(f"{e.field}: {e.problem} — fix: {e.fix}" for e in exc.errors), exc.path) from None
     mode = release.build_mode()
     when = release.now(schedule)
     build_dir = root / "_build"
     build_dir.mkdir(exist_ok=True)
     meta = schedule_meta(schedule, when, mode)
     (build_dir / "schedule-meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+    write_notice_metadata(root, schedule)
     wanted: dict[Path, str] = {}
     deleted: list[str] = []
     for week in schedule.weeks:
@@ -129,7 +156,7 @@ def run(root: Path) -> dict:
             path.write_text(text, encoding="utf-8")
     wheel = student_wheel.publish(root)
     (root / CALENDAR).parent.mkdir(exist_ok=True)
-    (root / CALENDAR).write_bytes(sched.to_ics(schedule))
+    (root / CALENDAR).write_bytes(sched.to_ics(schedule, site_url=site_url(root)))
     for rel, changed in invalidate_freeze(root):
         print(f"pre-render: {rel}: re-executes (frozen results dropped; changed: {', '.join(changed[:4])}"
               f"{' …' if len(changed) > 4 else ''})", flush=True)

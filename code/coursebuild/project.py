@@ -163,6 +163,7 @@ class Project:
         """
         levels = [self.rebase_paths(self.project_metadata(), self.root),
                   self.directory_metadata(source.parent), self.rebase_paths(front_matter, source.parent)]
+        levels += [self.rebase_paths(meta, source.parent) for meta in self.metadata_files(source, front_matter)]
         merged: dict[str, Any] = {}
         for level in levels:
             merged = deep_merge(merged, {k: v for k, v in level.items() if k != "format"})
@@ -178,6 +179,22 @@ class Project:
                 fmt_options = deep_merge(fmt_options, fmt[fmt_name])
         merged["format"] = {fmt_name: fmt_options}
         return merged
+
+    def metadata_files(self, source: Path, front_matter: dict[str, Any]) -> list[dict[str, Any]]:
+        """The front matter's ``metadata-files`` (relative to the document), merged after it as Quarto does.
+
+        Quarto skips a missing file silently; the engine refuses, naming the document and the fix.
+        """
+        out = []
+        for name in front_matter.get("metadata-files") or []:
+            path = (source.parent / name).resolve()
+            if not path.is_relative_to(self.root):
+                raise BuildError(f"metadata-files: {name} is outside the project", source)
+            if not path.is_file():
+                raise BuildError(f"metadata-files: {name} does not exist: the pre-render step writes it "
+                                 "(python -m coursebuild.prerender), or remove the entry", source)
+            out.append(read_yaml(path))
+        return out
 
     def rebase_paths(self, meta: dict[str, Any], base: Path) -> dict[str, Any]:
         """Make file options (``css``) project-relative, as Quarto resolves them from the file that sets them."""

@@ -64,7 +64,7 @@ CONDITION_KEYS = ("when-format", "unless-format", "when-profile", "unless-profil
 CROSSREF_PREFIXES = ("fig-", "tbl-")
 
 #: Shortcodes: only include is supported (resolved before parsing, like Quarto does).
-SHORTCODES = ("include",)
+SHORTCODES = ("include", "meta")
 
 #: Classes used only in exercise sources, consumed by the pre-render step (never seen by Quarto).
 EXERCISE_CLASSES: dict[str, str] = {
@@ -340,3 +340,34 @@ def parse(path: Path, text: str | None = None, allow_exercise: bool = False) -> 
         raise BuildError(f"cell label '{cell.label}' is used twice in this document: labels must be unique",
                          path, cell.line)
     return doc
+
+
+META_SHORTCODE_RE = re.compile(r"\{\{<\s*meta\s+(?P<key>[^\s>]*)\s*>\}\}")
+
+
+def meta_value(meta: dict[str, Any], key: str) -> Any:
+    """The value of a dotted metadata key (``notice.exercise.message``), as Quarto's ``meta`` shortcode reads it;
+    None when it is missing."""
+    value: Any = meta
+    for part in key.strip("\"'").split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def resolve_meta_shortcodes(markdown: str, meta: dict[str, Any], path: Path | str) -> str:
+    """Replace ``{{< meta key >}}`` by the document's metadata value, as Quarto's shortcode does.
+
+    Quarto prints ``?meta:key`` and a warning for a missing key; the engine refuses, naming the file and key.
+    """
+    def value(match: re.Match[str]) -> str:
+        found = meta_value(meta, match.group("key"))
+        if found is None or isinstance(found, (dict, list)):
+            raise BuildError(f"{{{{< meta {match.group('key')} >}}}}: the document has no such (simple) metadata "
+                             "value; set it in the front matter, a _metadata.yml or a file in metadata-files", path)
+        if isinstance(found, bool):
+            return "true" if found else "false"
+        return str(found)
+
+    return META_SHORTCODE_RE.sub(value, markdown)

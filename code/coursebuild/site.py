@@ -354,7 +354,7 @@ def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: l
         figure_dir = out_file.parent / f"{stem}_files" / f"figure-{fmt_dir}"
         assembler = Assembler(doc, result.outputs, figure_dir, f"{stem}_files/figure-{fmt_dir}", fmt,
                               {k: v for k, v in execute_opts.items() if k in {"echo", "warning", "output"}}, rel)
-        markdown = assembler.markdown()
+        markdown = qmd.resolve_meta_shortcodes(assembler.markdown(), meta, rel)
         if fmt == "html":
             keep_for_pdf(root, rel, markdown, meta)
         t1 = time.perf_counter()

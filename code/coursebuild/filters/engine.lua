@@ -26,11 +26,14 @@ local function profile_matches(name)
 end
 
 local function meta_true(key)
-  local value = meta[key]
-  if value == nil then return false end
-  if type(value) == "boolean" then return value end
-  local text = pandoc.utils.stringify(value)
-  return text ~= "" and text ~= "false"
+  -- a dotted key (notice.lecture.self-study) reads nested metadata, as Quarto's when-meta does;
+  -- like Quarto, only a boolean true counts
+  local value = meta
+  for part in string.gmatch(key, "[^.]+") do
+    if type(value) ~= "table" then return false end
+    value = value[part]
+  end
+  return value == true
 end
 
 local function condition_holds(attrs)
