@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coursebuild import qmd
+from coursebuild import qmd, search
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
 from coursebuild.execute import ExecutionResult, Executor, tree_digest
@@ -33,6 +33,8 @@ VENDOR = {
     "site_libs/revealjs/plugin/search": "node_modules/reveal.js/plugin/search",
     "site_libs/revealjs/plugin/zoom": "node_modules/reveal.js/plugin/zoom",
     "site_libs/katex": "node_modules/katex/dist",
+    "site_libs/bootstrap/css": "node_modules/bootstrap/dist/css",
+    "site_libs/bootstrap/js": "node_modules/bootstrap/dist/js",
 }
 REVEAL_VERSION = "5.1.0"
 
@@ -234,6 +236,7 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
         if fmt == "revealjs":
             themes.add(str(fmt_options.get("theme", "white")))
     check_vendor(root, themes)
+    search.pagefind_binary(root)
     # 2. execute (cache hits are instant; the rest run in parallel kernels, one per core)
     jobs = max(1, int(os.environ.get("COURSEBUILD_JOBS", os.cpu_count() or 1)))
     results = execute_all(executor, parsed, state, use_cache, jobs)
@@ -271,6 +274,7 @@ def _build_site(root: Path, out: Path | None, env: dict[str, str], only: list[st
                                  result.executed, round(render_s, 2)))
     copy_vendor(root, out, themes)
     copy_resources(project, out, sorted(css_used))
+    search.build_index(root, out)
     total = time.perf_counter() - start
     ran = [r for r in reports if r.executed]
     hits = [r for r in reports if r.cache_hit]
