@@ -1,7 +1,7 @@
 --[[
 typst.lua: the handout and solution PDFs (Pandoc's Typst writer, coursebuild/pdf.py), last filter of the chain.
 
-- Tables: a column without a width gets one, in proportion to the longest text in it (with a floor), so
+- Tables: left-aligned; a column without an authored width (pipe tables' `|---|` give equal ones) gets one, in proportion to the longest text in it (with a floor), so
   Typst wraps text inside its column instead of letting it run into the next one.
 - Callouts (engine.lua's structure: .callout > .callout-title + .callout-body) and the schedule's notice
   keep the look of the HTML page: a tinted box with a coloured bar on the left and a bold title.
@@ -42,10 +42,23 @@ local function column_lengths(tbl)
   return lengths
 end
 
-local function size_table(tbl)
+local function authored_widths(tbl)
+  -- pipe tables get equal widths from `|---|---|`; other widths were chosen by the author
+  local first = tbl.colspecs[1][2]
+  if not first or first == 0 then return false end
   for _, spec in ipairs(tbl.colspecs) do
-    if spec[2] and spec[2] > 0 then return tbl end
+    if math.abs((spec[2] or 0) - first) > 1e-6 then return true end
   end
+  return false
+end
+
+local function size_table(tbl)
+  for i, spec in ipairs(tbl.colspecs) do
+    if spec[1] == "AlignDefault" or spec[1] == pandoc.AlignDefault then
+      tbl.colspecs[i] = {pandoc.AlignLeft, spec[2]}
+    end
+  end
+  if authored_widths(tbl) then return tbl end
   local lengths = column_lengths(tbl)
   local weights, total = {}, 0
   for i, n in ipairs(lengths) do
@@ -75,9 +88,9 @@ local function callout(div)
     .. 'radius: 2pt, breakable: true)[', fill, bar))})
   for _, child in ipairs(div.content) do
     if child.t == "Div" and child.classes:includes("callout-title") then
-      blocks:insert(pandoc.RawBlock("typst", "#strong["))
+      blocks:insert(pandoc.RawBlock("typst", "#block(below: 0.6em)[#strong["))
       blocks:extend(pandoc.Blocks({pandoc.Plain(pandoc.utils.blocks_to_inlines(child.content))}))
-      blocks:insert(pandoc.RawBlock("typst", "]"))
+      blocks:insert(pandoc.RawBlock("typst", "]]"))
     elseif child.t == "Div" and child.classes:includes("callout-body") then
       blocks:extend(child.content)
     else
