@@ -85,7 +85,7 @@ def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
         return "—"
     if release.solution_visible(week, when, mode):
         return _link(solution_url(week), "Solution", pdf=True)
-    return f'<span class="pending">released {week.release_at:%d.%m.%Y %H:%M}</span>'
+    return f'<span class="pending">released {week.release_at:%d.%m. %H:%M}</span>'
 
 
 #: the schedule's columns: header text and the label a phone shows in front of each cell

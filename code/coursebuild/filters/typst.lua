@@ -116,7 +116,7 @@ local function drop_self_link(inlines)
   local out = pandoc.Inlines({})
   for _, el in ipairs(inlines) do
     if el.t == "Link" and el.classes:includes("pdf-link") then
-      while #out > 0 and (out[#out].t == "Space" or (out[#out].t == "Str" and out[#out].text == "·")) do
+      while #out > 0 and (out[#out].t == "Space" or (out[#out].t == "Str" and out[#out].text:match("^%s*·%s*$"))) do
         out:remove(#out)
       end
     else
