@@ -88,7 +88,7 @@ def test_overlap_detection_finds_overprinted_words_and_ignores_neighbours():
     collided = [Word(0, 0, 50, 10, "a_very_long_identifier"), Word(40, 0, 60, 10, "next")]
     assert len(overprinted(collided)) == 1
     assert overprinted([Word(0, 0, 5, 10, "l̄"), Word(0, 0, 5, 10, "l̄")]) == [], "an accent reported twice"
-    assert len(overprinted([Word(0, 0, 30, 10, "same"), Word(10, 0, 40, 10, "same")])) == 1
+    assert len(overprinted([Word(0, 0, 30, 10, "same"), Word(15, 0, 45, 10, "same")])) == 1
 
 
 def test_every_handout_and_solution_pdf_is_a4(layouts):
