@@ -59,11 +59,14 @@ def build_index(root: Path, site: Path) -> dict[str, int | float]:
 
 
 def index_text(site: Path) -> str:
-    """Every word the index holds for the search results (the decompressed page fragments), for leak checks."""
+    """Every page the index holds, as its URL and its text (Pagefind's compressed fragments), for leak checks.
+
+    Pagefind keeps a page's text with its whitespace collapsed: code lines of a page become one line.
+    """
     import gzip
 
     parts = []
     for fragment in sorted((site / INDEX_DIR / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(fragment.read_bytes())
-        parts.append(data.removeprefix(b"pagefind_dcd").decode("utf-8", errors="replace"))
+        data = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
+        parts.append(f"{data['url']}\n{data['content']}")
     return "\n".join(parts)
