@@ -7,7 +7,8 @@ typst.lua: the handout and solution PDFs (Pandoc's Typst writer, coursebuild/pdf
   keep the look of the HTML page: a tinted box with a coloured bar on the left and a bold title.
 - Figures: at most the text width and at most MAX_HEIGHT_CM tall, so a figure never leaves most of a page
   empty in front of it.
-- The date line's link to the PDF itself (course.lua adds it for the HTML page) is dropped.
+- The date line's link to the PDF itself (course.lua adds it for the HTML page) is dropped; notice badges keep
+  their fill.
 ]]
 
 local TEXT_WIDTH_CM = 17.0
@@ -112,6 +113,23 @@ local function size_image(img)
   return img
 end
 
+local NOTICE_FILL = {cancelled = "a33f00", ["self-study"] = "005a8c", buffer = "555555"}
+
+local function notice_badge(span)
+  -- the schedule's notice badge (course.lua) as on the HTML page: white bold text on a dark fill
+  for _, c in ipairs(span.classes) do
+    local kind = c:match("^notice%-(.+)$")
+    if kind and NOTICE_FILL[kind] then
+      local out = pandoc.Inlines({pandoc.RawInline("typst", string.format(
+        '#box(fill: rgb("#%s"), inset: (x: 3pt, y: 2pt), outset: (y: 1pt), radius: 2pt)[#text(fill: white, '
+        .. 'weight: "bold", size: 0.85em)[', NOTICE_FILL[kind]))})
+      out:extend(span.content)
+      out:insert(pandoc.RawInline("typst", "]]"))
+      return out
+    end
+  end
+end
+
 local function drop_self_link(inlines)
   local out = pandoc.Inlines({})
   for _, el in ipairs(inlines) do
@@ -134,6 +152,7 @@ return {
       end
       return meta
     end,
+    Span = notice_badge,
     Table = size_table,
     Image = size_image,
     Div = function(div)
