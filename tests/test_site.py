@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from coursebuild import schedule as sched
+from coursebuild import search
 from coursebuild.exercises import split_exercise
 from coursebuild.prerender import run as prerender
 from coursebuild.project import Project
@@ -115,6 +116,26 @@ def test_deck_title_slide_figures_and_notes(site, week):
     assert html.count('<aside class="notes">') >= 15
 
 
+def test_every_image_of_every_page_has_alt_text(site):
+    """Decks, handouts, solutions and site pages: every image says what it shows (``fig-alt`` on the cell)."""
+    missing = []
+    for page in html_pages(site):
+        for img in parse(page).images:
+            if not (img.get("alt") or "").strip():
+                missing.append(f"{page.relative_to(site)}: {img.get('src') or img.get('data-src')}")
+    assert not missing, f"{len(missing)} images without alt text:\n" + "\n".join(missing)
+
+
+def test_search_index_covers_pages_decks_and_handouts(site):
+    indexed = search.index_text(site)
+    for week in SCHEDULE.weeks:
+        if week.deck:
+            assert f"/{Path(week.deck).with_suffix('.html')}" in indexed, f"{week.deck} is not in the search index"
+        if week.slug:
+            assert f"/handouts/{week.slug}.html" in indexed, f"handout of week {week.number} is not indexed"
+    assert "/schedule.html" in indexed and "/index.html" in indexed
+
+
 def notice_pages(week: sched.Week, notice: sched.Notice) -> list[str]:
     pages = []
     if week.deck:
@@ -164,6 +185,11 @@ def site_text(site: Path) -> str:
                      if p.is_file() and p.suffix in TEXT_SUFFIXES and "site_libs" not in p.parts)
 
 
+def collapsed(text: str) -> str:
+    """Whitespace collapsed to single spaces, as the search index stores a page."""
+    return " ".join(text.split())
+
+
 @pytest.fixture(scope="module")
 def restore_generated(root):
     yield
@@ -190,16 +216,25 @@ def test_student_build_has_no_trace_of_unreleased_solutions(root, site, tmp_path
     build_site(root, out=out, env={"MLPC_TODAY": today, "MLPC_BUILD": "student"})
     now = dt.datetime.fromisoformat(today).replace(tzinfo=SCHEDULE.tz)
     text = site_text(out)
+    indexed = collapsed(search.index_text(out))
+    public = collapsed(public_text(root))
     for week in WEEKS_WITH_EXERCISE:
         released = now >= week.release_at
         page = out / "solutions" / f"{week.slug}.html"
         assert page.exists() is released, f"{label}: solution of week {week.number} exists={page.exists()}"
         assert (f"solutions/{week.slug}.html" in text) is released
+        assert (f"/solutions/{week.slug}.html" in indexed) is released, f"{label}: week {week.number} in the index"
         if not released:
             leaks = [ln for ln in secret_lines(root, week) if ln in text]
             assert not leaks, f"{label}: week {week.number} solution text in the student site: {leaks[:3]}"
+            # the index collapses whitespace, so a line the handout wraps differently may match there: count only
+            # lines that are not in the public text once collapsed too
+            leaks = [ln for ln in secret_lines(root, week)
+                     if collapsed(ln) in indexed and collapsed(ln) not in public]
+            assert not leaks, f"{label}: week {week.number} solution text in the search index: {leaks[:3]}"
             assert not (root / "solutions" / f"{week.slug}.qmd").exists(), "unreleased solution source exists"
         assert (out / "handouts" / f"{week.slug}.html").exists()
+    assert all(f"/handouts/{w.slug}.html" in indexed for w in WEEKS_WITH_EXERCISE), "the search index is incomplete"
 
 
 def test_instructor_build_shows_every_solution(root, tmp_path, restore_generated):

@@ -56,9 +56,15 @@ def solution_url(week: Week) -> str | None:
     return f"solutions/{week.slug}.html" if week.slug else None
 
 
-def _short(session) -> str:
-    """``Tue 14.04. 14:15–15:45``: the compact form for the table."""
-    return f"{session.date:%a %d.%m.} {session.start:%H:%M}–{session.end:%H:%M}"
+def _when(session) -> str:
+    """One session for the schedule: ``Lecture Tue 14.04.2026 14:15–15:45`` (date and time never break inside),
+    and its room on the next line when the schedule has one."""
+    label = "Lecture" if session.kind == "lecture" else "Exercise"
+    room = getattr(session, "room", None)
+    where = f'<span class="room">{esc(str(room))}</span>' if room else ""
+    return (f'<span class="when"><span class="when-label">{label}</span> '
+            f'<span class="nowrap">{session.date:%a %d.%m.%Y}</span> '
+            f'<span class="nowrap">{session.start:%H:%M}–{session.end:%H:%M}</span>{where}</span>')
 
 
 def _badges(week: Week) -> str:
@@ -68,11 +74,16 @@ def _badges(week: Week) -> str:
     return " ".join(out)
 
 
+def _pdf_links(url: str) -> str:
+    """The PDF export(s) of a page, shown next to its link (further exports of the same page go here too)."""
+    return f' <a class="pdf" href="{pdf_url(url)}">PDF</a>'
+
+
 def _link(url: str | None, text: str, missing: str = "in preparation", pdf: bool = False) -> str:
     if url is None:
         return f'<span class="pending">{missing}</span>'
-    extra = f' <a class="pdf" href="{pdf_url(url)}">PDF</a>' if pdf else ""
-    return f'<a href="{url}">{text}</a>{extra}'
+    extra = _pdf_links(url) if pdf else ""
+    return f'<span class="nowrap"><a href="{url}">{text}</a>{extra}</span>'
 
 
 def slides_cell(week: Week) -> str:
@@ -93,9 +104,28 @@ def _solution_cell(week: Week, when: dt.datetime, mode: str) -> str:
     return f'<span class="pending">released {week.release_at:%d.%m. %H:%M}</span>'
 
 
+#: the schedule's columns: header text and the label a phone shows in front of each cell
+COLUMNS = ("Week", "Dates", "Topic", "Slides", "Exercise", "Solution")
+
+
+def _topic(week: Week) -> str:
+    topic = f"<strong>{esc(week.title)}</strong>"
+    if week.description:
+        topic += f"<br><small>{esc(week.description)}</small>"
+    badges = _badges(week)
+    if badges:
+        topic += f"<br>{badges}"
+    for n in week.notices:
+        topic += f"<br><small>{esc(n.message)}</small>"
+    return topic
+
+
 def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = None,
                    mode: str | None = None) -> str:
-    """The 14-week schedule as an HTML table: week, dates, topic, Slides, Exercise, Solution, notices."""
+    """The 14-week schedule as an HTML table: week, dates, topic, Slides, Exercise, Solution, notices.
+
+    On a phone the stylesheet shows each row as a card, every cell under its column's name (``data-label``).
+    """
     schedule = schedule or load()
     when = when or release.now(schedule)
     mode = mode or release.build_mode()
@@ -105,25 +135,16 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
     for w in schedule.weeks:
         if w.unit != unit:
             unit = w.unit
-            rows.append(f'<tr class="unit"><th colspan="6">Unit {unit} — {esc(schedule.units[unit])}</th></tr>')
+            rows.append(f'<tr class="unit"><th colspan="6" scope="rowgroup">Unit {esc(unit)} — '
+                        f'{esc(schedule.units[unit])}</th></tr>')
         current = ' class="current"' if pos.current and pos.current.number == w.number else ""
-        topic = f"<strong>{esc(w.title)}</strong>"
-        if w.description:
-            topic += f"<br><small>{esc(w.description)}</small>"
-        badges = _badges(w)
-        if badges:
-            topic += f"<br>{badges}"
-        for n in w.notices:
-            topic += f"<br><small>{esc(n.message)}</small>"
-        dates = f"{_short(w.lecture)}<br>{_short(w.exercise)}"
-        rows.append(
-            f'<tr id="week-{w.number:02d}"{current}><td class="week">Week {w.number}</td><td>{dates}</td>'
-            f"<td>{topic}</td><td>{slides_cell(w)}</td>"
-            f"<td>{_link(handout_url(w), 'Exercise', '—' if w.buffer else 'in preparation', True)}</td>"
-            f"<td>{_solution_cell(w, when, mode)}</td></tr>"
-        )
-    head = ("<thead><tr><th>Week</th><th>Dates</th><th>Topic</th><th>Slides</th><th>Exercise</th>"
-            "<th>Solution</th></tr></thead>")
+        cells = (f"Week {w.number}", _when(w.lecture) + _when(w.exercise), _topic(w), slides_cell(w),
+                 _link(handout_url(w), "Exercise", "—" if w.buffer else "in preparation", True),
+                 _solution_cell(w, when, mode))
+        tds = "".join(f'<td data-label="{label}" class="{label.lower()}">{cell}</td>'
+                      for label, cell in zip(COLUMNS, cells, strict=True))
+        rows.append(f'<tr id="week-{w.number:02d}"{current}>{tds}</tr>')
+    head = "<thead><tr>" + "".join(f'<th scope="col">{c}</th>' for c in COLUMNS) + "</tr></thead>"
     return f'<table class="schedule-table">{head}<tbody>\n' + "\n".join(rows) + "\n</tbody></table>\n"
 
 
@@ -141,14 +162,14 @@ def week_card(schedule: Schedule | None = None, when: dt.datetime | None = None,
     mode = mode or release.build_mode()
     pos = release.position(schedule, when)
     if pos.phase == "over":
-        return ('<div class="week-card" id="this-week"><h3>The semester is over</h3><p>All decks, handouts and '
+        return ('<div class="week-card" id="this-week"><h2>The semester is over</h2><p>All decks, handouts and '
                 'released solutions stay online: see the <a href="schedule.html">schedule</a>.</p></div>\n')
     parts = ['<div class="week-card" id="this-week">']
     if pos.phase == "before":
-        parts.append("<h3>Next up</h3>")
+        parts.append("<h2>Next up</h2>")
         parts.append(_week_summary(pos.upcoming, when, mode))
     else:
-        parts.append(f"<h3>This week: Week {pos.current.number}</h3>")
+        parts.append(f"<h2>This week: Week {pos.current.number}</h2>")
         parts.append(_week_summary(pos.current, when, mode))
         if pos.upcoming:
             parts.append(f"<p><strong>Next up:</strong> Week {pos.upcoming.number}, "
@@ -166,8 +187,60 @@ def _week_summary(w: Week, when: dt.datetime, mode: str) -> str:
     notices = "".join(f"<p>{_badges(w)} {esc(n.message)}</p>" for n in w.notices[:1]) if w.notices else ""
     if w.notices[1:]:
         notices += "".join(f"<p>{esc(n.message)}</p>" for n in w.notices[1:])
-    return (f"<p><strong>{esc(w.title)}</strong><br>Lecture: {w.lecture.date_text}<br>"
-            f"Exercise: {w.exercise.date_text}</p>{notices}<p>{links}</p>")
+    return (f"<p><strong>{esc(w.title)}</strong><br>Lecture: {_date_room(w.lecture)}<br>"
+            f"Exercise: {_date_room(w.exercise)}</p>{notices}<p>{links}</p>")
+
+
+def _date_room(session) -> str:
+    """``Tuesday, 14.04.2026, 14:15–15:45, Room X`` (the room when the schedule has one)."""
+    room = getattr(session, "room", None)
+    return esc(session.date_text + (f", {room}" if room else ""))
+
+
+#: optional ``course`` keys of the schedule shown on the home page, in this order, with their labels
+COURSE_FACTS = (("lecturer", "Lecturer"), ("contact", "Contact"), ("office_hours", "Office hours"),
+                ("exam", "Exam"), ("grading", "Grading"))
+
+
+def _rooms(schedule: Schedule) -> str | None:
+    """``Lecture: R1 · Exercise: R2`` from the sessions' rooms (the slot's room unless a session names another)."""
+    parts = []
+    for kind, label in (("lecture", "Lecture"), ("exercise", "Exercise")):
+        rooms = list(dict.fromkeys(str(r) for w in schedule.weeks if (r := getattr(getattr(w, kind), "room", None))))
+        if rooms:
+            parts.append(f"{label}: {', '.join(rooms)}")
+    return " · ".join(parts) or None
+
+
+def _fact_html(value) -> str:
+    """A fact as escaped text; an e-mail address becomes a ``mailto:`` link."""
+    text = str(value).strip()
+    if "@" in text and " " not in text:
+        return f'<a href="mailto:{esc(text)}">{esc(text)}</a>'
+    return esc(text)
+
+
+def course_facts(schedule: Schedule | None = None) -> str:
+    """The home page's practical facts (lecturer, contact, office hours, rooms, exam, grading) as a definition list.
+
+    Only the facts the schedule's ``course`` block sets are shown; the semester, ECTS and hours always are.
+    """
+    schedule = schedule or load()
+    course = schedule.course
+    facts = [("Semester", esc(f"{course.get('semester', '')} · {course.get('ects', '')} ECTS"))]
+    if course.get("hours"):
+        facts.append(("Hours", esc(str(course["hours"]))))
+    for key, label in COURSE_FACTS[:3]:
+        if course.get(key):
+            facts.append((label, _fact_html(course[key])))
+    rooms = _rooms(schedule)
+    if rooms:
+        facts.append(("Rooms", esc(rooms)))
+    for key, label in COURSE_FACTS[3:]:
+        if course.get(key):
+            facts.append((label, _fact_html(course[key])))
+    items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
+    return f'<dl class="course-facts" id="course-facts">{items}</dl>\n'
 
 
 def lecture_list(schedule: Schedule | None = None) -> str:

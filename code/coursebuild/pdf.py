@@ -34,7 +34,7 @@ import yaml
 
 from coursebuild.errors import BuildError
 from coursebuild.execute import tree_digest
-from coursebuild.render import FILTERS, pandoc_binary
+from coursebuild.render import FILTERS, TEMPLATES, pandoc_binary
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -200,8 +200,10 @@ def export_page(root: Path, site: Path, rel_source: str, out_pdf: Path) -> None:
         meta_file = Path(tmp) / "meta.yml"
         meta_file.write_text(yaml.safe_dump(doc_meta, allow_unicode=True))
         cmd = [pandoc_binary(), "--from", "markdown", "--to", "typst", "--standalone",
+               "--template", str(TEMPLATES / "handout.typ"), "--resource-path", str(html_dir),
                "--metadata-file", str(meta_file), "--lua-filter", str(FILTERS / "course.lua"),
-               "--lua-filter", str(FILTERS / "engine.lua"), "--output", str(typ_file)]
+               "--lua-filter", str(FILTERS / "engine.lua"), "--lua-filter", str(FILTERS / "typst.lua"),
+               "--output", str(typ_file)]
         env = dict(os.environ, MLPC_PROJECT_DIR=str(root))
         proc = subprocess.run(cmd, input=md_file.read_text(encoding="utf-8"), text=True, capture_output=True,
                               env=env, cwd=root)

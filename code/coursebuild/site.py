@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coursebuild import cachefile, qmd, release
+from coursebuild import cachefile, qmd, release, search
 from coursebuild.assemble import Assembler
 from coursebuild.errors import BuildError
 from coursebuild.execute import ExecutionResult, Executor, kill_kernels, remove_stale_kernel_dirs, tree_digest
@@ -43,6 +43,8 @@ VENDOR = {
     "site_libs/revealjs/plugin/menu": "node_modules/reveal.js-menu",
     "site_libs/revealjs/plugin/chalkboard": "node_modules/reveal.js-plugins/chalkboard",
     "site_libs/katex": "node_modules/katex/dist",
+    "site_libs/bootstrap/css": "node_modules/bootstrap/dist/css",
+    "site_libs/bootstrap/js": "node_modules/bootstrap/dist/js",
 }
 REVEAL_VERSION = "5.1.0"
 
@@ -340,6 +342,7 @@ def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: l
         if fmt == "revealjs":
             themes.add(str(fmt_options.get("theme", "white")))
     check_vendor(root, themes)
+    search.pagefind_binary(root)
     # 2. execute (cache hits are instant; the rest run in parallel kernels, one per core)
     jobs = max(1, int(os.environ.get("COURSEBUILD_JOBS", os.cpu_count() or 1)))
     results = execute_all(executor, parsed, state, use_cache, jobs)
@@ -379,6 +382,7 @@ def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: l
                                  result.executed, round(render_s, 2)))
     copy_vendor(root, out, themes)
     copy_resources(project, out, sorted(css_used))
+    search.build_index(root, out)
     total = time.perf_counter() - start
     ran = [r for r in reports if r.executed]
     hits = [r for r in reports if r.cache_hit]
