@@ -176,3 +176,15 @@ def test_physical_groups_beat_every_scaling_of_the_raw_features_over_seeds():
         sc = w3.scaling_scores(lk.hardness_table(seed=seed))
         best_raw = min(v for k, v in sc.items() if k != "physical groups")
         assert sc["physical groups"] < best_raw
+
+
+def test_week03_handout_does_not_print_the_flaw_names_task_2_asks_for():
+    from pathlib import Path
+
+    from coursebuild.exercises import split_exercise
+
+    source = Path(__file__).parents[1] / "exercises" / "week03-flawed-pipeline.qmd"
+    handout = split_exercise(source, 3).handout
+    code_lines = [ln for ln in handout.splitlines() if "print(" in ln]
+    assert not [ln for ln in code_lines if "FLAWS" in ln and "run_pipeline" not in ln]
+    assert not any(name in handout for name in ("derived_column", "encoding_before_split", "time_ignored"))
