@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from mlpc import fourier
 from mlpc.figures import week02_data_formation as w2
 
 FIGURES = [name for name in w2.__all__ if name.endswith("_figure")]
@@ -117,3 +118,28 @@ def test_deck_scree_and_reconstruction_alt_text_numbers():
     assert 7 < u.eigenvalues[2] < 10 and 2.5 < u.eigenvalues[19] < 3.5
     assert 11 < pa[0] < 13.5 and 3.5 < pa[19] < 4.5
     assert round(s["rmse_by_k"][0], 2) == 1.04 and 0.11 < s["rmse_by_k"][2] < 0.13 and round(s["rmse_raw"], 2) == 0.63
+
+
+def test_scan_distortion_recovers_a_known_drift():
+    from mlpc.datasets import imaging, micrographs
+
+    sq = micrographs.lattice_image(512, pixel_size_nm=0.02, spacing_nm=w2.SRTIO3_A_NM, seed=3)
+    drifted = imaging.drift(sq.image, (0.04, 0.03))[:384, :384]
+    d = fourier.scan_distortion(*w2._two_reflections(drifted, 0.02, 4.0), w2.SRTIO3_A_NM, 90.0)
+    assert d.drift_x_px_per_line == pytest.approx(0.04, abs=0.003)
+    assert d.drift_y_px_per_line == pytest.approx(0.03, abs=0.003)
+    assert d.scale == pytest.approx(1.0, abs=0.005)
+
+
+def test_deck_real_haadf_claims():
+    """Slide: {100} spacings below 0.274 nm and unequal; the pixel ~5 % too large; the same shear in both
+    halves; at 0.20 nm pixels a false ~0.40 nm lattice where folding predicts it."""
+    h = w2.real_haadf_numbers()
+    assert h["pixel_nm"] == pytest.approx(0.0127, abs=1e-4)
+    assert h["d_max_nm"] < h["d_true_nm"] and h["d_max_nm"] - h["d_min_nm"] > 0.01
+    assert 0.04 < 1 - h["scale"] < 0.07
+    assert -0.07 < h["top dx"] < -0.05 and -0.07 < h["bottom dx"] < -0.05  # a steady drift, not noise
+    assert abs(h["top dy"]) < 0.01 and abs(h["bottom dy"]) < 0.01
+    assert h["coarse_pixel_nm"] == pytest.approx(0.203, abs=0.001)
+    assert abs(h["coarse_d_nm"] - h["alias_predicted_d_nm"]) < 0.02 and 0.38 < h["coarse_d_nm"] < 0.42
+    assert isinstance(w2.real_haadf_figure(), Figure)
