@@ -143,3 +143,20 @@ def test_deck_real_haadf_claims():
     assert h["coarse_pixel_nm"] == pytest.approx(0.203, abs=0.001)
     assert abs(h["coarse_d_nm"] - h["alias_predicted_d_nm"]) < 0.02 and 0.38 < h["coarse_d_nm"] < 0.42
     assert isinstance(w2.real_haadf_figure(), Figure)
+
+
+def test_week02_exercise_task2_alias_power_with_and_without_low_pass():
+    """Exercise Task 2 (d): the point-sampled alias stands ~290 × the median, ~50 × after the low-pass."""
+    from mlpc.datasets import imaging, real_data
+
+    im = real_data.load_haadf_mos2()
+    pk = fourier.find_peaks(fourier.power_spectrum(im.image, im.pixel_size_nm), 6, max_freq=5.0)
+    pixel = 16 * im.pixel_size_nm
+    aliases = np.array([fourier.aliased_frequency(p, pixel) for p in pk])
+    ratios = []
+    for antialias in (False, True):
+        s = fourier.power_spectrum(imaging.downsample(im.image, 16, antialias=antialias), pixel)
+        kx, ky = np.meshgrid(s.freq_x, s.freq_y)
+        near = np.min([np.hypot(kx - a[0], ky - a[1]) for a in aliases], axis=0) < 0.15
+        ratios.append(s.power[near].max() / np.median(s.power))
+    assert 250 < ratios[0] < 330 and 35 < ratios[1] < 70

@@ -358,7 +358,7 @@ def real_haadf_figure(factor: int = 16, crop_nm: float = 3.0) -> Figure:
     im = real_data.load_haadf_mos2()
     px = im.pixel_size_nm
     c = int(round(crop_nm / px))
-    fig, axes = new_figure(3, size=SLIDE_SIZE)
+    fig, axes = new_figure(3, size=(12.0, 3.7))
     show_image(axes[0], im.image[:c, :c], px, unit="nm", title="real HAADF, MoS2")
     spec = fourier.power_spectrum(im.image, px)
     _show_spectrum(axes[1], spec, 5.0, "power spectrum")
