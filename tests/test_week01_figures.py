@@ -76,8 +76,11 @@ def test_length_scales_follow_bragg_scherrer_and_kanaya_okayama():
     # at the largest resolvable size, Scherrer broadening equals the instrumental width
     assert float(xrd.scherrer_fwhm_deg(two_theta, l_max)) == pytest.approx(float(xrd.caglioti_fwhm_deg(two_theta)),
                                                                           rel=1e-6)
-    lo, hi = ls.loc["EDS in SEM (Fe)", ["smallest_m", "largest_m"]] * 1e6
-    assert hi / lo == pytest.approx(2**1.67, rel=1e-6) and 1.0 < hi < 2.0  # R ∝ E0^1.67, ~1.6 µm at 20 kV
+    lo = ls.loc["EDS in SEM (Fe)", "smallest_m"] * 1e6
+    assert 0.4 < lo < 0.6  # Kanaya–Okayama range in Fe at 10 kV, ~0.5 µm
+    assert ls.loc["Light micrograph", "smallest_m"] == pytest.approx(550e-9 / 1.9)  # Abbe, NA 0.95
+    assert ls.loc["STEM (HAADF)", "smallest_m"] == pytest.approx(47e-12)  # Erni et al. 2009
+    assert ls.loc["EBSD (FEG-SEM)", "largest_m"] >= 1e-3  # maps reach mm, not the 4.5 µm of the example
     assert (ls["largest_m"] > ls["smallest_m"]).all()
     assert "Length (m)" in _labels(w1.length_scales_figure())
 
@@ -223,6 +226,6 @@ def test_deck_batch_and_leakage_numbers():
     sc = di.split_scores(tab[cols], tab["hardness_HV"], {"random rows": None, "by specimen": tab["specimen_id"],
                                                          "by build": tab["build_id"]}, n_trees=60).set_index("split")
     assert 3.5 < sc.loc["random rows", "mae"] < 4.5 and round(sc.loc["random rows", "r2"], 2) == 0.98
-    assert 10 < sc.loc["by specimen", "mae"] < 12 and round(sc.loc["by specimen", "r2"], 2) == 0.84
-    assert 9 < sc.loc["by build", "mae"] < 11 and round(sc.loc["by build", "r2"], 2) == 0.86
+    assert 8.5 < sc.loc["by specimen", "mae"] < 9.7 and round(sc.loc["by specimen", "r2"], 2) == 0.87
+    assert 9 < sc.loc["by build", "mae"] < 10 and round(sc.loc["by build", "r2"], 2) == 0.85
     assert min(sc.loc["by specimen", "mae"], sc.loc["by build", "mae"]) > 2 * sc.loc["random rows", "mae"]
