@@ -514,18 +514,19 @@ def _one_micrograph(cls: int, size: int, rng: np.random.Generator) -> np.ndarray
     if cls == 2:
         return two_phase(size, rng.uniform(0.05, 0.3), "particles", feature_size_um=rng.uniform(3, 9),
                          pixel_size_um=1.0, seed=s).image
-    area_scale = (size / 64) ** 2
-    return defects(size, pixel_size_um=rng.uniform(3.0, 6.0),
-                   n_gas_pores=int(rng.integers(3, 10) * area_scale),
-                   n_lack_of_fusion=int(rng.integers(0, 2) * area_scale), n_cracks=0,
+    area_scale = (size / 64) ** 2  # counts per 64 × 64 µm field, at the set's 1 µm per pixel like every class
+    return defects(size, pixel_size_um=1.0,
+                   n_gas_pores=int(rng.integers(1, 5) * area_scale),
+                   n_lack_of_fusion=0, n_cracks=0,
                    n_inclusions=int(rng.integers(0, 4) * area_scale), seed=s).image
 
 
 def microstructure_classes(n_per_class: int = 100, size: int = 64, seed: int = 0) -> MicrostructureSet:
     """Micrographs of four physically distinct classes: equiaxed grains, lamellar (eutectoid), particles
     (two-phase, dispersed) and porous, with nuisance variation in scale (grain size, lamellar spacing,
-    particle size, pore count and size: the porous class is drawn at 3–6 µm per pixel), fraction,
-    brightness/contrast, shading, probe blur and Poisson noise
+    particle size, pore count and size; every class at the same 1 µm per pixel, so that no class can be
+    told by its magnification and every feature in µm is right), fraction, brightness/contrast, shading,
+    probe blur and Poisson noise
     (10–200 counts per pixel). 64 × 64 px at 1 µm per pixel by default: 400 images take a few seconds and
     a small CNN learns them on a CPU in tens of seconds.
     """

@@ -305,8 +305,8 @@ def dataset_figure(images: np.ndarray, y: np.ndarray, class_names: tuple[str, ..
             show_image(axes[r, c], images[i], vmin=0, vmax=1)
         axes[0, c].set_title(_pretty(name), fontsize=16)
     size_um = images.shape[-1] * pixel_size_um
-    fig.suptitle(f"{images.shape[-1]} × {images.shape[-1]} px, {size_um:.0f} µm fields (porous: 3–6 µm/px)",
-                 fontsize=14)
+    fig.suptitle(f"{images.shape[-1]} × {images.shape[-1]} px, {size_um:.0f} µm fields, every class at "
+                 f"{pixel_size_um:g} µm/px", fontsize=14)
     return close(fig)
 
 
