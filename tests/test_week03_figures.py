@@ -155,6 +155,9 @@ def test_deck_leakage_alt_text_numbers():
     assert 13 < s.loc["specimen", "MAE"] < 14 and 13 < s.loc["build", "MAE"] < 14  # "about 13.5 HV"
     rs = regression_scores(table["hardness_HV"].to_numpy(), raw.attrs["predictions"]["build"])
     assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (13.5, 16.6, 0.79)  # parity
+    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.79 versus 0.25
+    assert abs(temporal["random_builds_R2"] - 0.79) < 0.02 and abs(temporal["forward_R2"] - 0.25) < 0.03
+    assert round(s.loc["build", "R2"], 2) == 0.79
     t = lk.tile_scores(lk.micrograph_tiles())
     assert round(t["random_tiles"], 2) == 0.88 and round(t["grouped_by_micrograph"], 2) == 0.51
     res = w3.temporal_residuals(table)
