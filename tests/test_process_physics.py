@@ -94,9 +94,8 @@ def test_density_is_maximal_inside_the_printable_window(material):
     inside = true[pm.printable].mean()
     for regime in ("keyhole", "lack_of_fusion", "balling"):
         assert inside > true[pm.regime == regime].mean() + 1.0
-    # deep in keyhole or lack of fusion the parts are porous; keyhole porosity saturates at a few per cent
-    keyhole_porosity = 100.0 - true[pm.normalized_enthalpy > 45]
-    assert keyhole_porosity.min() > 2.0 and keyhole_porosity.max() < pr.KEYHOLE_POROSITY_CAP_PCT + 1.0
+    # deep in keyhole or lack of fusion the parts are porous
+    assert true[pm.normalized_enthalpy > 45].max() < 97.0
     lof_limit = pr.get_material(material).lof_energy_density_J_mm3
     assert true[pm.energy_density_J_mm3 < 0.5 * lof_limit].max() < 95.0
 

@@ -226,6 +226,6 @@ def test_deck_batch_and_leakage_numbers():
     sc = di.split_scores(tab[cols], tab["hardness_HV"], {"random rows": None, "by specimen": tab["specimen_id"],
                                                          "by build": tab["build_id"]}, n_trees=60).set_index("split")
     assert 3.5 < sc.loc["random rows", "mae"] < 4.5 and round(sc.loc["random rows", "r2"], 2) == 0.98
-    assert 8.5 < sc.loc["by specimen", "mae"] < 9.7 and round(sc.loc["by specimen", "r2"], 2) == 0.87
-    assert 9 < sc.loc["by build", "mae"] < 10 and round(sc.loc["by build", "r2"], 2) == 0.85
+    assert 10 < sc.loc["by specimen", "mae"] < 12 and round(sc.loc["by specimen", "r2"], 2) == 0.84
+    assert 9 < sc.loc["by build", "mae"] < 11 and round(sc.loc["by build", "r2"], 2) == 0.86
     assert min(sc.loc["by specimen", "mae"], sc.loc["by build", "mae"]) > 2 * sc.loc["random rows", "mae"]

@@ -87,7 +87,7 @@ def test_the_noise_floor_is_the_mae_of_repeatability_specimen_and_build_scatter(
 def test_distances_ignore_centring_but_depend_on_units_and_physical_groups_help():
     s = w3.scaling_scores()
     assert s["centred"] == pytest.approx(s["raw"])           # translation does not change a distance
-    assert abs(s["raw, v in m/s"] - s["raw"]) > 0.2          # a unit change does
+    assert abs(s["raw, v in m/s"] - s["raw"]) > 1.0          # a unit change does
     assert s["physical groups"] < min(s["raw"], s["z-score"], s["min–max"])
 
 
@@ -152,12 +152,12 @@ def test_deck_leakage_alt_text_numbers():
     raw = lk.split_scheme_scores(table)
     s = raw.set_index("scheme")
     assert round(s.loc["row", "MAE"], 1) == 3.9 and s.loc["row", "MAE"] < w3.noise_floor_HV()
-    assert 13 < s.loc["specimen", "MAE"] < 14 and 13 < s.loc["build", "MAE"] < 14  # "about 13.5 HV"
+    assert 14 < s.loc["specimen", "MAE"] < 16 and 14 < s.loc["build", "MAE"] < 16  # "about 15 HV"
     rs = regression_scores(table["hardness_HV"].to_numpy(), raw.attrs["predictions"]["build"])
-    assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (13.5, 16.6, 0.79)  # parity
-    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.79 versus 0.25
-    assert abs(temporal["random_builds_R2"] - 0.79) < 0.02 and abs(temporal["forward_R2"] - 0.25) < 0.03
-    assert round(s.loc["build", "R2"], 2) == 0.79
+    assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (15.5, 19.6, 0.75)  # parity
+    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.81 versus 0.45
+    assert abs(temporal["random_builds_R2"] - 0.81) < 0.02 and abs(temporal["forward_R2"] - 0.45) < 0.03
+    assert round(s.loc["build", "R2"], 2) == 0.75
     t = lk.tile_scores(lk.micrograph_tiles())
     assert round(t["random_tiles"], 2) == 0.88 and round(t["grouped_by_micrograph"], 2) == 0.51
     res = w3.temporal_residuals(table)

@@ -189,29 +189,20 @@ def _soft_cap(x: np.ndarray, cap: float) -> np.ndarray:
     return cap * (1 - np.exp(-x / cap))
 
 
-#: Saturation of the keyhole porosity (%). An assumption of this model, set to the level reported for
-#: LPBF parts built deep in the keyhole regime: keyhole pores are round, isolated and make up at most a few
-#: per cent (King et al. 2014 on 316L; Cunningham et al. 2019, Science 363, 849, on Ti-6Al-4V), while
-#: lack of fusion can leave tens of per cent of unfused powder.
-KEYHOLE_POROSITY_CAP_PCT = 3.0
-
-
 def porosity_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
                    material: str | LPBFMaterial = "316L") -> np.ndarray:
     """Noise-free porosity (%) of a part: 0.1 % base plus terms that grow exponentially beyond each boundary.
 
     Each term is about 1 % (lack of fusion, keyhole) or 0.5 % (balling) exactly on its regime boundary and
-    falls off e-fold per 25 % (E_v), 15 % (ΔH/h_s) or 15 % (L/W) inside the window. The keyhole term
-    saturates smoothly at :data:`KEYHOLE_POROSITY_CAP_PCT` (a few per cent, as measured), the total at
-    30 % (lack of fusion). Trend after Gong et al. 2014 and King et al. 2014.
+    falls off e-fold per 25 % (E_v), 15 % (ΔH/h_s) or 15 % (L/W) inside the window; the total is capped
+    smoothly at 30 %. Trend after Gong et al. 2014 and King et al. 2014.
     """
     mat = get_material(material)
     x = volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
     y = normalized_enthalpy(power_W, speed_mm_s, mat) / mat.keyhole_threshold
     size = melt_pool_size(power_W, speed_mm_s, mat)
     z = size.length_um / size.width_um / np.pi
-    keyhole = KEYHOLE_POROSITY_CAP_PCT * np.tanh(np.exp((y - 1) / 0.15) / KEYHOLE_POROSITY_CAP_PCT)
-    raw = 0.1 + np.exp(-(x - 1) / 0.25) + keyhole + 0.5 * np.exp((z - 1) / 0.15)
+    raw = 0.1 + np.exp(-(x - 1) / 0.25) + np.exp((y - 1) / 0.15) + 0.5 * np.exp((z - 1) / 0.15)
     return _soft_cap(raw, 30.0)
 
 
@@ -685,8 +676,7 @@ def process_log(kind: str = "sps", seed: int = 0) -> ProcessLog:
 __all__ = [
     "REGIMES", "LPBFMaterial", "MATERIALS", "get_material", "normalized_enthalpy",
     "volumetric_energy_density",
-    "KEYHOLE_POROSITY_CAP_PCT", "MeltPoolSize", "melt_pool_size", "classify_regime", "porosity_model",
-    "relative_density_model",
+    "MeltPoolSize", "melt_pool_size", "classify_regime", "porosity_model", "relative_density_model",
     "quality_label", "ProcessMap", "process_map", "process_experiments", "MeltPoolSignals",
     "melt_pool_signals", "ThermalHistory", "thermal_history", "ProcessLog", "process_log",
 ]
