@@ -134,3 +134,31 @@ def test_bad_input_is_refused_with_a_named_argument():
         fourier.bragg_filter(np.ones((8, 8)), 1.0, np.array([[0.1, 0.0]]), radius=-1)
     with pytest.raises(ValueError, match="k = 0"):
         fourier.spacing_from_peak(np.array([0.0, 0.0]))
+
+
+def test_srtio3_model_holds_the_ti_o_columns_at_the_cell_centre():
+    lat = micrographs.lattice_image(200, pixel_size_nm=0.01, spacing_nm=A_SRTIO3_NM, lattice="perovskite",
+                                    column_scatter=0.0, seed=0)
+    step = A_SRTIO3_NM / 0.01  # px per cell; a Sr column sits at the image centre
+    c = 100 - 0.5
+
+    def at(fx, fy):
+        return lat.image[int(round(c + fy * step)), int(round(c + fx * step))]
+
+    sr, tio, o = at(0, 0), at(0.5, 0.5), at(0.5, 0)
+    weights = micrographs.column_weights()
+    assert abs(tio / sr - weights[1]) < 0.05 and 0.4 < tio / sr < 0.55  # (22^1.7 + 8^1.7) / 38^1.7
+    assert o / sr < 0.12  # oxygen columns barely visible
+
+
+def test_srtio3_strongest_reflections_are_110_then_200_not_100():
+    lat = micrographs.lattice_image(256, pixel_size_nm=0.02, spacing_nm=A_SRTIO3_NM, lattice="perovskite",
+                                    column_fwhm_nm=0.1, seed=0)
+    spec = fourier.power_spectrum(lat.image, 0.02)
+    d = np.sort(fourier.spacing_from_peak(fourier.find_peaks(spec, 8, max_freq=6.0)))
+    assert np.allclose(d[:4], A_SRTIO3_NM / 2, atol=0.003)  # {200}: 4 peaks in the upper half plane pairs
+    assert np.allclose(d[4:], A_SRTIO3_NM / np.sqrt(2), atol=0.003)  # {110}
+    assert abs(lat.plane_spacing_nm - A_SRTIO3_NM / np.sqrt(2)) < 1e-9
+    (hk, _, top), *_ = micrographs.perovskite_reflections(A_SRTIO3_NM, 0.1)
+    amp = {r[0]: r[2] for r in micrographs.perovskite_reflections(A_SRTIO3_NM, 0.1)}
+    assert abs(hk[0]) == abs(hk[1]) == 1 and amp[(1, 0)] < 0.6 * top  # Sr and Ti–O in antiphase for (100)

@@ -149,9 +149,15 @@ def test_deck_annotator_and_bayes_alt_text_numbers(annotated):
 def test_deck_leakage_alt_text_numbers():
     """Alt text of the group-leakage, tiles, temporal and scoreboard slides."""
     table = lk.hardness_table()
-    s = lk.split_scheme_scores(table).set_index("scheme")
+    raw = lk.split_scheme_scores(table)
+    s = raw.set_index("scheme")
     assert round(s.loc["row", "MAE"], 1) == 3.9 and s.loc["row", "MAE"] < w3.noise_floor_HV()
-    assert 14 < s.loc["specimen", "MAE"] < 16 and 14 < s.loc["build", "MAE"] < 16
+    assert 14 < s.loc["specimen", "MAE"] < 16 and 14 < s.loc["build", "MAE"] < 16  # "about 15 HV"
+    rs = regression_scores(table["hardness_HV"].to_numpy(), raw.attrs["predictions"]["build"])
+    assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (15.5, 19.6, 0.75)  # parity
+    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.81 versus 0.45
+    assert abs(temporal["random_builds_R2"] - 0.81) < 0.02 and abs(temporal["forward_R2"] - 0.45) < 0.03
+    assert round(s.loc["build", "R2"], 2) == 0.75
     t = lk.tile_scores(lk.micrograph_tiles())
     assert round(t["random_tiles"], 2) == 0.88 and round(t["grouped_by_micrograph"], 2) == 0.51
     res = w3.temporal_residuals(table)
@@ -176,3 +182,15 @@ def test_physical_groups_beat_every_scaling_of_the_raw_features_over_seeds():
         sc = w3.scaling_scores(lk.hardness_table(seed=seed))
         best_raw = min(v for k, v in sc.items() if k != "physical groups")
         assert sc["physical groups"] < best_raw
+
+
+def test_week03_handout_does_not_print_the_flaw_names_task_2_asks_for():
+    from pathlib import Path
+
+    from coursebuild.exercises import split_exercise
+
+    source = Path(__file__).parents[1] / "exercises" / "week03-flawed-pipeline.qmd"
+    handout = split_exercise(source, 3).handout
+    code_lines = [ln for ln in handout.splitlines() if "print(" in ln]
+    assert not [ln for ln in code_lines if "FLAWS" in ln and "run_pipeline" not in ln]
+    assert not any(name in handout for name in ("derived_column", "encoding_before_split", "time_ignored"))

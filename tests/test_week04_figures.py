@@ -87,3 +87,57 @@ def test_every_week04_figure_has_content(small_study):
     for fig in figures:
         assert isinstance(fig, Figure)
         assert any(ax.images or ax.lines or ax.collections or ax.patches for ax in fig.axes)
+
+
+# The real duplex-steel map (mlpc/data/real/ebsd-duplex-steel) and what the Week 4 deck says about it.
+
+def test_real_duplex_map_reads_as_the_header_promises():
+    from mlpc.datasets import real_data
+
+    ang = real_data.load_ebsd_duplex()
+    assert ang.shape == (100, 117) and ang.step_um == 1.5
+    assert ang.phase_names == {1: "austenite", 2: "ferrite"}
+    assert 0.4 < (ang.phase_id == 1).mean() < 0.6  # "about half each"
+    assert (real_data.REAL_DIR / "ebsd-duplex-steel" / "LICENSE").is_file()
+
+
+def test_ang_reader_names_the_file_and_line_of_a_bad_row(tmp_path):
+    from mlpc.datasets import real_data
+
+    lines = real_data.ebsd_duplex_path().read_text(encoding="utf-8").splitlines()
+    first = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
+    lines[first] = "3.5 0.6 x 0 0 24 0.8 2"
+    bad = tmp_path / "bad.ang"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"bad.ang, line {first + 1}"):
+        real_data.read_ang(bad)
+
+
+def test_cubic_disorientation_respects_the_symmetry():
+    from scipy.spatial.transform import Rotation
+
+    from mlpc.orientation_maps import disorientation_deg
+
+    base = Rotation.random(50, random_state=0)
+    eul = base.as_euler("ZXZ")
+    quarter = (base * Rotation.from_rotvec([0, 0, np.pi / 2])).as_euler("ZXZ")  # a symmetry operation
+    twin = (base * Rotation.from_rotvec(np.radians(60) * np.ones(3) / np.sqrt(3))).as_euler("ZXZ")
+    assert np.allclose(disorientation_deg(eul, quarter), 0, atol=1e-6)
+    assert np.allclose(disorientation_deg(eul, twin), 60, atol=1e-6)
+    other = Rotation.random(2000, random_state=1).as_euler("ZXZ")
+    assert disorientation_deg(np.repeat(eul[:1], 2000, 0), other).max() <= 62.81
+
+
+def test_deck_real_duplex_claims():
+    """Slide: the point fraction and E562 agree within E562's interval; the austenite intercept on the
+    grain map is about 40 % shorter than on the phase map (twins and grain boundaries end intercepts)."""
+    from mlpc.datasets import real_data
+    from mlpc.orientation_maps import duplex_measurements
+
+    rows = duplex_measurements(real_data.load_ebsd_duplex())
+    for r in rows:
+        assert abs(r.map_fraction - r.e562_mean) < r.e562_ci95
+        assert r.intercept_grains_um < r.intercept_phase_um
+    aus = rows[0]
+    assert aus.phase == "austenite" and 0.3 < 1 - aus.intercept_grains_um / aus.intercept_phase_um < 0.5
+    assert isinstance(W.real_duplex_figure(), Figure) and "E562" in W.real_duplex_table()

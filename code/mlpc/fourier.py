@@ -193,6 +193,60 @@ def aliased_frequency(k_xy: tuple[float, float] | np.ndarray, pixel_size: float)
     return k - fs * np.round(k / fs)
 
 
+@dataclass(frozen=True)
+class ScanDistortion:
+    """How an image's lattice differs from the true one, split as a scan does it.
+
+    A true position (x, y) appears at ``scale`` × (x − dx·y/(1 + dy), y/(1 + dy)) for a drift of (dx, dy)
+    pixels per scan line (the fast scan along x is the reference): ``scale`` is image length / true length
+    along x, so the true pixel size is the file's pixel size / ``scale``; ``rotation_deg`` is the lattice
+    rotation. ``a_image_nm``: the two measured real-space lattice
+    vectors (columns), ``angle_deg``: the angle between them.
+    """
+
+    scale: float
+    drift_x_px_per_line: float
+    drift_y_px_per_line: float
+    rotation_deg: float
+    a_image_nm: np.ndarray
+    angle_deg: float
+
+
+def scan_distortion(g1: np.ndarray, g2: np.ndarray, a_nm: float, angle_deg: float) -> ScanDistortion:
+    """Calibration factor and scan drift from two lattice reflections ``g1``, ``g2`` (nm⁻¹, not Friedel
+    mates) of a lattice whose true vectors have length ``a_nm`` and enclose ``angle_deg`` (90 square,
+    60 or 120 hexagonal; the one closest to the measured angle is used).
+
+    The real-space vectors are the columns of inv([g1; g2]) (aᵢ · gⱼ = δᵢⱼ). The map M from the true to
+    the image vectors is split M = T·R (an RQ decomposition): R is the lattice rotation, the upper
+    triangular T = s [[1, −dx/(1+dy)], [0, 1/(1+dy)]] holds the calibration s and the drift (dx, dy).
+    """
+    g = np.vstack([np.asarray(g1, float), np.asarray(g2, float)])
+    if abs(np.linalg.det(g)) < 1e-9 * np.linalg.norm(g) ** 2:
+        raise ValueError("g1 and g2 are parallel (Friedel mates?): pick two independent reflections")
+    a_img = np.linalg.inv(g)  # columns: a1, a2 in nm
+    measured = float(np.degrees(np.arccos(np.clip(
+        a_img[:, 0] @ a_img[:, 1] / np.linalg.norm(a_img[:, 0]) / np.linalg.norm(a_img[:, 1]), -1, 1))))
+    choices = [angle_deg, 180.0 - angle_deg]
+    ideal = min(choices, key=lambda c: abs(c - measured))
+    handed = np.sign(np.linalg.det(a_img))
+    t = np.radians(ideal)
+    a_true = a_nm * np.array([[1.0, np.cos(t)], [0.0, handed * np.sin(t)]])
+    m = a_img @ np.linalg.inv(a_true)
+    from scipy.linalg import rq
+
+    tri, rot = rq(m)
+    signs = np.diag(np.sign(np.diag(tri)))
+    tri, rot = tri @ signs, signs @ rot
+    scale = float(tri[0, 0])
+    y_scale = float(tri[1, 1] / scale)
+    shear = float(-tri[0, 1] / scale)
+    dy = 1.0 / y_scale - 1.0
+    return ScanDistortion(scale=scale, drift_x_px_per_line=shear * (1 + dy), drift_y_px_per_line=dy,
+                          rotation_deg=float(np.degrees(np.arctan2(rot[1, 0], rot[0, 0]))), a_image_nm=a_img,
+                          angle_deg=measured)
+
+
 def _radius_grid(shape: tuple[int, int], pixel_size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ny, nx = shape
     fx = np.fft.fftfreq(nx, d=pixel_size)
@@ -250,6 +304,7 @@ def bragg_filter(image: np.ndarray, pixel_size: float, peaks: np.ndarray, radius
 
 __all__ = [
     "PowerSpectrum",
+    "ScanDistortion",
     "aliased_frequency",
     "band_pass",
     "bragg_filter",
@@ -257,6 +312,7 @@ __all__ = [
     "find_peaks",
     "hann_window",
     "nyquist_frequency",
+    "scan_distortion",
     "power_spectrum",
     "radial_profile",
     "spacing_from_peak",

@@ -23,7 +23,9 @@ Physics and sources:
   1–4, 87, 2014);
 - lattice: HAADF-STEM-like image of atomic columns as Gaussian peaks on a square or hexagonal lattice
   (Pennycook & Jesson, *Ultramicroscopy* 37, 14, 1991), point-sampled, so a pixel larger than half the
-  plane spacing aliases (moiré).
+  plane spacing aliases (moiré); ``lattice="perovskite"`` is SrTiO3 [001] with all three kinds of column:
+  Sr at (0, 0), Ti–O at (½, ½) and O at (½, 0), (0, ½), each weighted by Σ Z^1.7 of its atoms per repeat
+  (incoherent Z contrast; the exponent 1.7 after Krivanek et al., *Nature* 464, 571, 2010).
 """
 
 from __future__ import annotations
@@ -376,8 +378,9 @@ class LatticeImage:
     """A HAADF-like atomic-column image.
 
     ``spacing_nm``: lattice parameter a; ``plane_spacing_nm``: spacing d of the strongest lattice planes
-    (a for square, a sqrt(3)/2 for hexagonal), whose FFT peaks sit at 1/d; ``aliased``: True when the pixel
-    is larger than d/2 (the Nyquist condition fails).
+    (a for square, a sqrt(3)/2 for hexagonal; for the perovskite the planes whose reflection is strongest
+    given the column weights and widths, see :func:`perovskite_reflections`), whose FFT peaks sit at 1/d;
+    ``aliased``: True when the pixel is larger than d/2 (the Nyquist condition fails).
     """
 
     image: np.ndarray
@@ -390,19 +393,53 @@ class LatticeImage:
     description: str
 
 
+#: HAADF intensity exponent: I ∝ Z^n per atom, n ≈ 1.7 (Krivanek et al., Nature 464, 571, 2010).
+Z_EXPONENT = 1.7
+#: SrTiO3 [001] columns: fractional position in the projected cell and the atoms per repeat along [001].
+SRTIO3_COLUMNS: tuple[tuple[str, tuple[float, float], tuple[int, ...]], ...] = (
+    ("Sr", (0.0, 0.0), (38,)), ("Ti–O", (0.5, 0.5), (22, 8)), ("O", (0.5, 0.0), (8,)), ("O", (0.0, 0.5), (8,)))
+
+
+def column_weights(columns=SRTIO3_COLUMNS, exponent: float = Z_EXPONENT) -> np.ndarray:
+    """HAADF weight of each column relative to the brightest: Σ Z^n of its atoms (incoherent imaging)."""
+    w = np.array([sum(z**exponent for z in atoms) for _, _, atoms in columns], dtype=float)
+    return w / w.max()
+
+
+def perovskite_reflections(spacing_nm: float = 0.3905, column_fwhm_nm: float = 0.1,
+                           max_index: int = 3) -> list[tuple[tuple[int, int], float, float]]:
+    """Reflections (h, k) of the SrTiO3 [001] column model with d (nm) and relative amplitude
+    |Σ_j w_j exp(2πi(h x_j + k y_j))| · exp(−2π²σ²/d²) (structure factor × Gaussian column transform),
+    strongest first; h ≥ 0 (Friedel mates dropped)."""
+    weights = column_weights()
+    sigma = column_fwhm_nm / imaging.FWHM_PER_SIGMA
+    out = []
+    for h in range(0, max_index + 1):
+        for k in range(-max_index, max_index + 1):
+            if (h, k) == (0, 0) or (h == 0 and k < 0):
+                continue
+            f = sum(w * np.exp(2j * np.pi * (h * x + k * y))
+                    for w, (_, (x, y), _) in zip(weights, SRTIO3_COLUMNS, strict=True))
+            d = spacing_nm / np.hypot(h, k)
+            out.append(((h, k), float(d), float(abs(f) * np.exp(-2 * np.pi**2 * sigma**2 / d**2))))
+    return sorted(out, key=lambda r: (-round(r[2], 9), -r[1]))
+
+
 def lattice_image(size: int = 256, pixel_size_nm: float = 0.02, spacing_nm: float = 0.3905,
                   rotation_deg: float = 0.0, lattice: str = "square", column_fwhm_nm: float = 0.1,
                   column_scatter: float = 0.05, seed: int = 0) -> LatticeImage:
     """Atomic columns as Gaussians (FWHM ``column_fwhm_nm``) on a lattice of parameter ``spacing_nm``
     rotated by ``rotation_deg``, point-sampled at ``pixel_size_nm``.
 
-    Default: a = 0.3905 nm (SrTiO3 [001], cation sublattice). ``column_scatter`` is the relative random
-    spread of column intensities (thickness/composition variation). The image is sampled at pixel
-    centres without any pre-filter, so a coarse pixel shows aliasing exactly as a point-sampled scan does.
+    ``lattice``: "square" or "hexagonal" (one column per cell), or "perovskite" (SrTiO3 [001]: Sr,
+    Ti–O and O columns weighted by :func:`column_weights`; a = 0.3905 nm is SrTiO3's lattice parameter).
+    ``column_scatter`` is the relative random spread of column intensities (thickness/composition
+    variation). The image is sampled at pixel centres without any pre-filter, so a coarse pixel shows
+    aliasing exactly as a point-sampled scan does.
     """
     size = _check_size(size)
-    if lattice not in ("square", "hexagonal"):
-        raise ValueError(f"lattice must be 'square' or 'hexagonal', got {lattice!r}")
+    if lattice not in ("square", "hexagonal", "perovskite"):
+        raise ValueError(f"lattice must be 'square', 'hexagonal' or 'perovskite', got {lattice!r}")
     _check_range("pixel_size_nm", pixel_size_nm, 1e-3, 10.0)
     _check_range("spacing_nm", spacing_nm, 0.05, 100.0)
     _check_range("column_fwhm_nm", column_fwhm_nm, 0.005, spacing_nm)
@@ -411,8 +448,7 @@ def lattice_image(size: int = 256, pixel_size_nm: float = 0.02, spacing_nm: floa
     rng = np.random.default_rng(seed)
     t = np.radians(rotation_deg)
     rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    basis = np.array([[1.0, 0.0], [0.0, 1.0]]) if lattice == "square" else np.array(
-        [[1.0, 0.5], [0.0, np.sqrt(3) / 2]])
+    basis = np.array([[1.0, 0.5], [0.0, np.sqrt(3) / 2]]) if lattice == "hexagonal" else np.eye(2)
     basis = rot @ (spacing_nm * basis)  # columns are the lattice vectors (x, y) in nm
     coords = (np.arange(size) + 0.5 - size / 2) * pixel_size_nm
     xx, yy = np.meshgrid(coords, coords)
@@ -421,18 +457,27 @@ def lattice_image(size: int = 256, pixel_size_nm: float = 0.02, spacing_nm: floa
     base = np.round(frac).astype(int)
     lo = base.min(axis=1) - 1
     span = base.max(axis=1) - lo + 2
-    weights = 1.0 + column_scatter * rng.standard_normal(tuple(span))
+    if lattice == "perovskite":
+        sites = [(np.array(xy), w) for (_, xy, _), w in zip(SRTIO3_COLUMNS, column_weights(), strict=True)]
+        scatter = 1.0 + column_scatter * rng.standard_normal((len(sites), *span))
+    else:
+        sites = [(np.zeros(2), 1.0)]
+        scatter = (1.0 + column_scatter * rng.standard_normal(tuple(span)))[None]
     sigma = column_fwhm_nm / imaging.FWHM_PER_SIGMA
     image = np.zeros(r.shape[1])
     for i in (-1, 0, 1):
         for j in (-1, 0, 1):
             ij = base + np.array([[i], [j]])
-            d = r - basis @ ij
-            w = weights[ij[0] - lo[0], ij[1] - lo[1]]
-            image += w * np.exp(-(d[0] ** 2 + d[1] ** 2) / (2 * sigma**2))
+            for n, (offset, weight) in enumerate(sites):
+                d = r - basis @ (ij + offset[:, None])
+                w = weight * scatter[n][ij[0] - lo[0], ij[1] - lo[1]]
+                image += w * np.exp(-(d[0] ** 2 + d[1] ** 2) / (2 * sigma**2))
     image = image.reshape(size, size)
     image = image / image.max()
-    plane = spacing_nm if lattice == "square" else spacing_nm * np.sqrt(3) / 2
+    if lattice == "perovskite":
+        plane = perovskite_reflections(spacing_nm, column_fwhm_nm)[0][1]
+    else:
+        plane = spacing_nm if lattice == "square" else spacing_nm * np.sqrt(3) / 2
     aliased = pixel_size_nm > plane / 2
     return LatticeImage(image=image, pixel_size_nm=float(pixel_size_nm), spacing_nm=float(spacing_nm),
                         plane_spacing_nm=float(plane), rotation_deg=float(rotation_deg), lattice=lattice,
@@ -469,18 +514,19 @@ def _one_micrograph(cls: int, size: int, rng: np.random.Generator) -> np.ndarray
     if cls == 2:
         return two_phase(size, rng.uniform(0.05, 0.3), "particles", feature_size_um=rng.uniform(3, 9),
                          pixel_size_um=1.0, seed=s).image
-    area_scale = (size / 64) ** 2
-    return defects(size, pixel_size_um=rng.uniform(3.0, 6.0),
-                   n_gas_pores=int(rng.integers(3, 10) * area_scale),
-                   n_lack_of_fusion=int(rng.integers(0, 2) * area_scale), n_cracks=0,
+    area_scale = (size / 64) ** 2  # counts per 64 × 64 µm field, at the set's 1 µm per pixel like every class
+    return defects(size, pixel_size_um=1.0,
+                   n_gas_pores=int(rng.integers(1, 5) * area_scale),
+                   n_lack_of_fusion=0, n_cracks=0,
                    n_inclusions=int(rng.integers(0, 4) * area_scale), seed=s).image
 
 
 def microstructure_classes(n_per_class: int = 100, size: int = 64, seed: int = 0) -> MicrostructureSet:
     """Micrographs of four physically distinct classes: equiaxed grains, lamellar (eutectoid), particles
     (two-phase, dispersed) and porous, with nuisance variation in scale (grain size, lamellar spacing,
-    particle size, pore count and size: the porous class is drawn at 3–6 µm per pixel), fraction,
-    brightness/contrast, shading, probe blur and Poisson noise
+    particle size, pore count and size; every class at the same 1 µm per pixel, so that no class can be
+    told by its magnification and every feature in µm is right), fraction, brightness/contrast, shading,
+    probe blur and Poisson noise
     (10–200 counts per pixel). 64 × 64 px at 1 µm per pixel by default: 400 images take a few seconds and
     a small CNN learns them on a CPU in tens of seconds.
     """
@@ -508,15 +554,19 @@ __all__ = [
     "DEFECT_CLASSES",
     "MICROSTRUCTURE_CLASSES",
     "MORPHOLOGIES",
+    "SRTIO3_COLUMNS",
+    "Z_EXPONENT",
     "Defects",
     "LatticeImage",
     "MicrostructureSet",
     "Polycrystal",
     "TwoPhase",
     "boundary_mask",
+    "column_weights",
     "defects",
     "lattice_image",
     "microstructure_classes",
+    "perovskite_reflections",
     "polycrystal",
     "two_phase",
 ]

@@ -348,33 +348,41 @@ def sample_hierarchy_figure(seed: int = 0) -> Figure:
 # Scales and uncertainty
 # --------------------------------------------------------------------------------------------------
 
-def length_scales(seed: int = 0) -> pd.DataFrame:
-    """Smallest and largest length (m) each technique resolves in the course's data, computed from it.
+#: Instrument limits that are not computed here, with their sources (see :func:`length_scales`).
+STEM_PROBE_M = 47e-12       # aberration-corrected STEM resolves 47 pm (Erni et al., PRL 102, 096101, 2009)
+STEM_FIELD_M = 1e-6         # an atomic-resolution scan: 2048 px at 0.5 nm/px (low-magnification STEM goes further)
+EBSD_RESOLUTION_M = 20e-9   # FEG-SEM EBSD spatial resolution, tens of nm (Humphreys, J. Mater. Sci. 36, 3833, 2001)
+SEM_MAP_FIELD_M = 1e-3      # one SEM field at low magnification (~100×): about 1 mm (Goldstein et al. 2018)
+LOM_FIELD_M = 2.5e-3        # light microscope, 5× objective: a field of a few mm
+BUILD_PLATE_M = 0.25        # a melt-pool photodiode records whole builds: a 250 mm build plate
 
-    STEM lattice image: pixel to field of view; XRD: the (110) d-spacing of ferrite to the largest
-    crystallite whose Scherrer broadening still exceeds the instrumental width at 2θ ≈ 45° (Scherrer 1918;
-    Caglioti 1958); EDS: the Kanaya–Okayama (1972) electron range in Fe at 10 and 20 kV (the depth and
-    width from which X-rays come); EBSD: scan step to map size of the
-    real Ni data; micrograph: pixel to field of view; melt pool: Rosenthal width at 200 W, 800 mm/s to the
-    4 mm track of the photodiode data.
+
+def length_scales(seed: int = 0) -> pd.DataFrame:
+    """Smallest and largest length (m) each technique can see: the instrument's range, not that of the
+    course's example data (which sits inside it).
+
+    Computed from physics where physics sets the limit: XRD from the (110) d-spacing of ferrite to the
+    largest crystallite whose Scherrer broadening still exceeds the instrumental width at 2θ ≈ 45°
+    (Scherrer 1918; Caglioti 1958); EDS from the Kanaya–Okayama (1972) electron range in Fe at 10 kV (the
+    width from which X-rays come) to an SEM field; light microscope from the Abbe limit λ/(2 NA) at
+    550 nm and NA 0.95 to a 5× field; melt pool from the Rosenthal width at 200 W, 800 mm/s to a build
+    plate. Instrument values with sources: STEM 47 pm (Erni et al. 2009) to a 1 µm scan; EBSD ~20 nm
+    (Humphreys 2001) to a 1 mm map. ``seed`` is kept for the signature; nothing here is random.
     """
-    lat = micrographs.lattice_image(seed=seed)
     d110 = xrd.stick_pattern("Fe-bcc")[0].d_nm
     two_theta = xrd.bragg_two_theta_deg(d110)
     beta = np.radians(float(xrd.caglioti_fwhm_deg(two_theta)))
     l_max_nm = xrd.SCHERRER_K * xrd.CU_KA1_NM / (beta * np.cos(np.radians(two_theta / 2)))
     ko_um = {kv: 0.0276 * 55.845 * kv**1.67 / (26**0.889 * 7.874) for kv in (10.0, 20.0)}
-    pats = _ebsd()
-    pc = _polycrystal(seed)
+    abbe_m = 550e-9 / (2 * 0.95)
     pool = process.melt_pool_size(200.0, 800.0)
     rows = [
-        ("STEM lattice image", lat.pixel_size_nm * 1e-9, lat.pixel_size_nm * lat.image.shape[0] * 1e-9,
-         "pixel → field"),
+        ("STEM (HAADF)", STEM_PROBE_M, STEM_FIELD_M, "probe → atomic-resolution field"),
         ("XRD (Cu Kα)", d110 * 1e-9, l_max_nm * 1e-9, "d₁₁₀ → largest Scherrer size"),
-        ("EDS in SEM (Fe)", ko_um[10.0] * 1e-6, ko_um[20.0] * 1e-6, "X-ray range, 10 → 20 kV"),
-        ("EBSD map (real Ni)", pats.scan_step_um * 1e-6, 3 * pats.scan_step_um * 1e-6, "step → map"),
-        ("Micrograph", pc.pixel_size_um * 1e-6, pc.pixel_size_um * pc.image.shape[0] * 1e-6, "pixel → field"),
-        ("Melt pool / photodiode", float(pool.width_um) * 1e-6, 4e-3, "pool width → track"),
+        ("EDS in SEM (Fe)", ko_um[10.0] * 1e-6, SEM_MAP_FIELD_M, "X-ray range at 10 kV → map"),
+        ("EBSD (FEG-SEM)", EBSD_RESOLUTION_M, SEM_MAP_FIELD_M, "spatial resolution → map"),
+        ("Light micrograph", abbe_m, LOM_FIELD_M, "Abbe limit → 5× field"),
+        ("Melt pool / photodiode", float(pool.width_um) * 1e-6, BUILD_PLATE_M, "pool width → build plate"),
     ]
     return pd.DataFrame(rows, columns=["technique", "smallest_m", "largest_m", "meaning"])
 
@@ -392,7 +400,7 @@ def length_scales_figure(seed: int = 0) -> Figure:
         ax.text(x, len(df) - 0.4, name, ha="center", fontsize=13, color="0.4")
     ax.set_yticks(y, df["technique"])
     ax.set_xscale("log")
-    ax.set_xlim(5e-12, 1e-1)
+    ax.set_xlim(1e-11, 1e2)
     ax.set_ylim(-0.6, len(df))
     ax.set_xlabel(label("Length", "m"))
     return close(fig)

@@ -23,7 +23,9 @@ from mlpc.datasets.eds import detector_fwhm_eV
 from mlpc.datasets.spectrum_images import SpectrumImage, spectrum_image
 from mlpc.plotting import OKABE_ITO, SLIDE_SIZE, close, label, new_figure, show_image
 
-#: SrTiO3 [001]: cubic lattice parameter a = 0.3905 nm (the cation columns form a square lattice).
+#: SrTiO3 [001]: cubic lattice parameter a = 0.3905 nm. The probe figure images the full column model
+#: (Sr, Ti–O, O; ``lattice="perovskite"``); the sampling figures use a square lattice of one column per
+#: cell with the same a, so that one reflection (1/a) carries the lesson.
 SRTIO3_A_NM = 0.3905
 
 
@@ -55,11 +57,11 @@ def imaging_chain_figure(seed: int = 0) -> Figure:
 
 
 def probe_resolution_figure(seed: int = 0, probe_fwhm_nm: tuple[float, ...] = (0.1, 0.2, 0.35)) -> Figure:
-    """SrTiO3 [001] cation columns (a = 0.3905 nm, columns 0.08 nm wide) on a fine 0.02 nm pixel, blurred by
-    probes of increasing FWHM at the same dose, on one grey scale; right: a profile through one row of
-    columns (intensity / mean)."""
+    """SrTiO3 [001] (Sr, Ti–O and O columns, a = 0.3905 nm, columns 0.08 nm wide) on a fine 0.02 nm pixel,
+    blurred by probes of increasing FWHM at the same dose, on one grey scale; right: a profile through one
+    row of Sr columns (intensity / mean)."""
     lat = micrographs.lattice_image(160, pixel_size_nm=0.02, spacing_nm=SRTIO3_A_NM, column_fwhm_nm=0.08,
-                                    column_scatter=0.0, seed=seed)
+                                    lattice="perovskite", column_scatter=0.0, seed=seed)
     crop = slice(40, 120)
     images = [imaging.gaussian_psf(lat.image, f, lat.pixel_size_nm)[crop, crop] for f in probe_fwhm_nm]
     images = [img / img.mean() for img in images]
@@ -266,26 +268,36 @@ def poisson_fit_numbers(areas: tuple[float, ...] = (10, 30, 100, 1000), n_spectr
     return result
 
 
-def poisson_fit_figure(seed: int = 0) -> Figure:
-    """Left: one low-count S Kα window (true area 30 counts) fitted by Poisson likelihood and by "√N-weighted"
-    least squares; right: relative bias of the fitted area against the true area, 400 spectra each."""
+def poisson_fit_draws(area: float = 30.0, n_spectra: int = 400, seed: int = 0) -> dict[str, np.ndarray]:
+    """Fitted S Kα peak areas of ``n_spectra`` Poisson spectra of true area ``area`` (background as in
+    :func:`poisson_fit_numbers`), one array per method of :func:`mlpc.counting_statistics.fit_peak_area`."""
     energy, shape = _s_ka_window()
-    rng = np.random.default_rng(seed + 1)
-    counts = rng.poisson(30 * shape + 0.65)
+    lam = area * shape + 0.5 + 0.5 * area / 100.0
+    counts = np.random.default_rng(seed).poisson(lam, size=(n_spectra, energy.size))
+    return {m: cs.fit_peak_area(counts, shape, m)[0] for m in cs.FIT_METHODS}
+
+
+def poisson_fit_figure(seed: int = 0, area: float = 30.0, n_spectra: int = 400) -> Figure:
+    """Left: distribution of the fitted area over ``n_spectra`` low-count S Kα windows (true area
+    ``area``) for Poisson likelihood and "√N-weighted" least squares, truth and means marked; right:
+    relative bias ± spread of the fitted area against the true area, 400 spectra each."""
+    draws = poisson_fit_draws(area, n_spectra, seed + 1)
     nums = poisson_fit_numbers(seed=seed)
     fig, axes = new_figure(2, size=SLIDE_SIZE)
-    axes[0].step(energy, counts, where="mid", color=OKABE_ITO[7], lw=1.5, label="counts")
     names = {"poisson_mle": "Poisson likelihood", "neyman_lsq": "LSQ, σ² = counts",
              "ordinary_lsq": "LSQ, σ² = const"}
     colours = {"poisson_mle": OKABE_ITO[0], "neyman_lsq": OKABE_ITO[5], "ordinary_lsq": OKABE_ITO[2]}
+    bins = np.linspace(0, 2.2 * area, 34)
     for m in ("poisson_mle", "neyman_lsq"):
-        a, b = cs.fit_peak_area(counts, shape, m)
-        axes[0].plot(energy, a[0] * shape + b[0], color=colours[m], label=f"{names[m]}: A = {a[0]:.0f}")
-    axes[0].set_xlabel(label("Energy", "keV"))
-    axes[0].set_ylabel(label("counts per 20 eV", None))
-    axes[0].legend(fontsize=12, loc="upper left")
-    axes[0].set_ylim(0, counts.max() * 1.6)
-    axes[0].set_title("one spectrum, true A = 30", fontsize=16)
+        axes[0].hist(draws[m], bins=bins, histtype="stepfilled", alpha=0.35, color=colours[m],
+                     edgecolor=colours[m], lw=2, label=f"{names[m]}: mean {draws[m].mean():.1f}")
+        axes[0].axvline(draws[m].mean(), color=colours[m], lw=2.5, ls="--")
+    axes[0].axvline(area, color="k", lw=2.5, label=f"truth A = {area:g}")
+    axes[0].set_xlabel(label("fitted peak area A", "counts"))
+    axes[0].set_ylabel(label("spectra", None))
+    axes[0].legend(fontsize=12, loc="upper right")
+    axes[0].set_ylim(0, axes[0].get_ylim()[1] * 1.45)
+    axes[0].set_title(f"{n_spectra} spectra, true A = {area:g}", fontsize=16)
     for i, m in enumerate(cs.FIT_METHODS):
         axes[1].errorbar(nums["area"] * (1 + 0.06 * (i - 1)), nums[f"{m} bias"], yerr=nums[f"{m} spread"],
                          fmt="o-", color=colours[m], capsize=4, label=names[m])
@@ -295,6 +307,76 @@ def poisson_fit_figure(seed: int = 0) -> Figure:
     axes[1].set_ylabel(label("fitted / true − 1", "%"))
     axes[1].legend(fontsize=12, loc="lower right")
     axes[1].set_title(f"{len(nums['area'])} × 400 spectra", fontsize=16)
+    return close(fig)
+
+
+# --------------------------------------------------------------------------------------------------
+# A real atomic-resolution image: calibration, drift, aliasing
+# --------------------------------------------------------------------------------------------------
+
+def _two_reflections(image: np.ndarray, pixel_nm: float, max_freq: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    pk = fourier.find_peaks(fourier.power_spectrum(image, pixel_nm), 6, max_freq=max_freq)
+    g2 = next(p for p in pk[1:] if abs(p @ pk[0]) < 0.9 * np.linalg.norm(p) * np.linalg.norm(pk[0]))
+    return pk[0], g2
+
+
+def real_haadf_numbers(factor: int = 16) -> dict[str, float]:
+    """The real MoS2 HAADF image (:func:`mlpc.datasets.real_data.load_haadf_mos2`): the three {100}
+    spacings, the calibration factor and the scan drift of the whole image and of its top and bottom
+    halves (:func:`mlpc.fourier.scan_distortion`, hexagonal a = 0.316 nm), and the spacing the {100}
+    reflection shows after point sampling with ``factor`` times coarser pixels."""
+    from mlpc.datasets import real_data
+
+    im = real_data.load_haadf_mos2()
+    px = im.pixel_size_nm
+    pk = fourier.find_peaks(fourier.power_spectrum(im.image, px), 6, max_freq=5.0)
+    d = np.sort(fourier.spacing_from_peak(pk)[::2])
+    out = {"pixel_nm": px, "d_min_nm": float(d[0]), "d_max_nm": float(d[-1]), "d_mean_nm": float(d.mean()),
+           "d_true_nm": real_data.MOS2_D100_NM}
+    n = im.image.shape[0]
+    for part, rows in (("", slice(None)), ("top ", slice(0, n // 2)), ("bottom ", slice(n // 2, n))):
+        dist = fourier.scan_distortion(*_two_reflections(im.image[rows], px), real_data.MOS2_A_NM, 120.0)
+        out[f"{part}scale"] = dist.scale
+        out[f"{part}dx"] = dist.drift_x_px_per_line
+        out[f"{part}dy"] = dist.drift_y_px_per_line
+    coarse = imaging.downsample(im.image, factor, antialias=False)
+    peak = fourier.find_peaks(fourier.power_spectrum(coarse, factor * px), 1)[0]
+    out["coarse_pixel_nm"] = factor * px
+    out["coarse_d_nm"] = float(fourier.spacing_from_peak(peak))
+    alias = [fourier.aliased_frequency(g, factor * px) for g in pk[::2]]
+    out["alias_predicted_d_nm"] = float(np.min([fourier.spacing_from_peak(a) for a in alias]))
+    return out
+
+
+def real_haadf_figure(factor: int = 16, crop_nm: float = 3.0) -> Figure:
+    """Left: a crop of the real MoS2 HAADF image; middle: its power spectrum with the measured {100}
+    reflections (crosses) and the circle where a = 0.316 nm puts them at the file's pixel size; right: the
+    power spectrum of the image point-sampled ``factor`` times coarser: the true reflections (open circles)
+    lie outside the Nyquist box (dashed) and show up where folding predicts (crosses)."""
+    from mlpc.datasets import real_data
+
+    im = real_data.load_haadf_mos2()
+    px = im.pixel_size_nm
+    c = int(round(crop_nm / px))
+    fig, axes = new_figure(3, size=(12.0, 3.7))
+    show_image(axes[0], im.image[:c, :c], px, unit="nm", title="real HAADF, MoS2")
+    spec = fourier.power_spectrum(im.image, px)
+    _show_spectrum(axes[1], spec, 5.0, "power spectrum")
+    pk = fourier.find_peaks(spec, 6, max_freq=5.0)
+    axes[1].plot(pk[:, 0], pk[:, 1], "x", color=OKABE_ITO[2], ms=10, mew=2.5)
+    t = np.linspace(0, 2 * np.pi, 200)
+    k = 1 / real_data.MOS2_D100_NM
+    axes[1].plot(k * np.cos(t), k * np.sin(t), "--", color="white", lw=1.5)
+    coarse = imaging.downsample(im.image, factor, antialias=False)
+    cspec = fourier.power_spectrum(coarse, factor * px)
+    _show_spectrum(axes[2], cspec, 5.0, f"FFT, pixel {factor * px:.2f} nm")
+    ny = cspec.nyquist
+    axes[2].plot([-ny, ny, ny, -ny, -ny], [-ny, -ny, ny, ny, -ny], color="white", lw=1.5, ls="--")
+    axes[2].plot(pk[:, 0], pk[:, 1], "o", mfc="none", mec=OKABE_ITO[4], ms=12, mew=2)
+    alias = np.array([fourier.aliased_frequency(g, factor * px) for g in pk])
+    axes[2].plot(alias[:, 0], alias[:, 1], "x", color=OKABE_ITO[2], ms=10, mew=2.5)
+    for ax in axes[1:]:
+        ax.set_ylabel("")
     return close(fig)
 
 
@@ -335,7 +417,7 @@ def _show_spectrum(ax, spec: fourier.PowerSpectrum, k_max: float, title: str) ->
 
 def moire_numbers(rotation_deg: float = 5.0, coarse_px_nm: float = 0.36, seed: int = 0) -> dict[str, float]:
     """True plane spacing, predicted alias spacing and the spacing measured from the FFT peak of the
-    coarsely point-sampled SrTiO3 lattice."""
+    coarsely point-sampled square lattice (a = 0.3905 nm, one column per cell)."""
     lat = micrographs.lattice_image(96, pixel_size_nm=coarse_px_nm, spacing_nm=SRTIO3_A_NM,
                                     rotation_deg=rotation_deg, column_fwhm_nm=0.15, seed=seed)
     t = np.radians(rotation_deg)
@@ -349,9 +431,10 @@ def moire_numbers(rotation_deg: float = 5.0, coarse_px_nm: float = 0.36, seed: i
 
 
 def moire_figure(rotation_deg: float = 5.0, coarse_px_nm: float = 0.36, seed: int = 0) -> Figure:
-    """SrTiO3 [001] rotated 5° (columns 0.15 nm wide): sampled at 0.02 nm (true lattice) and point-sampled
-    at 0.36 nm (> d/2: a false, coarse lattice); the power spectrum of the coarse image with the Nyquist
-    box, the true 1/d peaks (outside, open circles) and where aliasing predicts them (crosses)."""
+    """A square lattice of one column per cell (a = 0.3905 nm, columns 0.15 nm wide) rotated 5°: sampled
+    at 0.02 nm (true lattice) and point-sampled at 0.36 nm (> d/2: a false, coarse lattice); the power
+    spectrum of the coarse image with the Nyquist box, the true 1/d peaks (outside, open circles) and
+    where aliasing predicts them (crosses)."""
     fine = micrographs.lattice_image(160, pixel_size_nm=0.02, spacing_nm=SRTIO3_A_NM, rotation_deg=rotation_deg,
                                      column_fwhm_nm=0.15, seed=seed)
     coarse = micrographs.lattice_image(96, pixel_size_nm=coarse_px_nm, spacing_nm=SRTIO3_A_NM,
@@ -374,7 +457,7 @@ def moire_figure(rotation_deg: float = 5.0, coarse_px_nm: float = 0.36, seed: in
 
 
 def antialias_figure(factor: int = 9, seed: int = 0) -> Figure:
-    """The SrTiO3 lattice of :func:`moire_figure` recorded at 0.04 nm and down-sampled by ``factor`` to
+    """The square lattice of :func:`moire_figure` recorded at 0.04 nm and down-sampled by ``factor`` to
     0.36 nm, without and with a Gaussian low-pass first (:func:`mlpc.datasets.imaging.downsample`):
     images on one grey scale, and their radial power spectra."""
     lat = micrographs.lattice_image(64 * factor, pixel_size_nm=0.04, spacing_nm=SRTIO3_A_NM, rotation_deg=5.0,
@@ -583,6 +666,9 @@ __all__ = [
     "noise_floor_numbers",
     "nyquist_figure",
     "photon_transfer_figure",
+    "poisson_fit_draws",
+    "real_haadf_figure",
+    "real_haadf_numbers",
     "poisson_fit_figure",
     "poisson_fit_numbers",
     "probe_modulation",
