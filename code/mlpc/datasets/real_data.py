@@ -1,8 +1,9 @@
 """Real measured data, loaded offline, with its source and licence attached.
 
 - ``load_haadf_mos2``: a real HAADF-STEM image of monolayer MoS2 with Se implants (1024 × 1024 px,
-  0.0127 nm/px as stored in the file, 60 kV, recorded 2016-07-03), read from the ``temul-toolkit`` 0.1.9
-  wheel (GPL-3.0; install with ``pip install --no-deps temul-toolkit==0.1.9``) with HyperSpy/RosettaSciIO.
+  0.0127 nm/px as stored in the file, 60 kV, recorded 2016-07-03), shipped in ``mlpc/data/real/haadf-mos2``
+  (an unchanged copy of the ``temul-toolkit`` 0.1.9 example data, GPL-3.0, licence beside it) and read with
+  HyperSpy/RosettaSciIO: one ``pip install`` of the course package is enough.
   Source: the example data of the TEMUL Toolkit (E. N. O'Connell et al., all versions
   doi:10.5281/zenodo.3832142); the package names no further publication for this image. MoS2 has
   a ≈ 0.316 nm (molybdenite: Dickinson & Pauling, J. Am. Chem. Soc. 45, 1466, 1923, found 3.15 Å), so its
@@ -47,15 +48,17 @@ class RealImage:
     source: str
 
 
-def _temul_file(name: str) -> Path:
+def _haadf_file(name: str) -> Path:
+    """The HAADF file shipped with mlpc (``data/real/haadf-mos2/``, an unchanged copy of the TEMUL Toolkit's example
+    data, GPL-3.0), else the one in an installed ``temul-toolkit``."""
+    shipped = REAL_DIR / "haadf-mos2" / name
+    if shipped.is_file():
+        return shipped
     spec = importlib.util.find_spec("temul")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("the real HAADF images come with temul-toolkit: "
-                                  "pip install --no-deps temul-toolkit==0.1.9")
-    path = Path(spec.origin).parent / "example_data" / "experimental" / name
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing from the temul-toolkit install; reinstall "
-                                "temul-toolkit==0.1.9 (--no-deps)")
+    path = Path(spec.origin).parent / "example_data" / "experimental" / name if spec and spec.origin else None
+    if path is None or not path.is_file():
+        raise FileNotFoundError(f"{shipped} is missing: the mlpc package data is incomplete; reinstall mlpc "
+                                "(or install temul-toolkit==0.1.9 with --no-deps, which carries the same file)")
     return path
 
 
@@ -66,7 +69,7 @@ def load_haadf_mos2() -> RealImage:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        signal = hs.load(_temul_file("example_Se_implanted_MoS2.dm3"))
+        signal = hs.load(_haadf_file("example_Se_implanted_MoS2.dm3"))
     axis = signal.axes_manager[0]
     if axis.units != "nm":
         raise ValueError(f"expected a pixel size in nm in the MoS2 file, found {axis.units!r}")
