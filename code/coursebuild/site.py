@@ -382,7 +382,8 @@ def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: l
                                  result.executed, round(render_s, 2)))
     copy_vendor(root, out, themes)
     copy_resources(project, out, sorted(css_used))
-    search.build_index(root, out)
+    if not only:  # a partial build merges into the site: the index of its last full build stays whole
+        search.build_index(root, out)
     total = time.perf_counter() - start
     ran = [r for r in reports if r.executed]
     hits = [r for r in reports if r.cache_hit]

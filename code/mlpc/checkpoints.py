@@ -97,6 +97,12 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "unet_iou_resampled": Value(0.83, SCORE), "unet_iou_4um": Value(0.86, SCORE),
         "otsu_iou_4um": Value(0.30, SCORE), "unet_iou_3e": Value(0.58, SCORE), "otsu_iou_3e": Value(0.47, SCORE),
     }),
+    "11.2": Checkpoint("Week 11, Task 2", {
+        "max_dmu_pct": Value(0.0, 1e-6, "%"), "max_dsd_pct": Value(0.0, 1e-6, "%"),
+    }, hint="Posterior mean and epistemic std at X_new (constant mean ȳ, Cholesky of K + σ_n² I)."),
+    "11.3": Checkpoint("Week 11, Task 3", {
+        "max_dmu_pct": Value(0.0, 1e-6, "%"), "max_dsd_pct": Value(0.0, 1e-6, "%"),
+    }, hint="standardise the inputs (fit the scaler on the training cubes only)"),
     "8.1": Checkpoint("Week 8, Task 1", {
         "E_v0": Value(_week08_cube0("energy_density_J_mm3"), 0.01, "J/mm³"),
         "dH0": Value(_week08_cube0("normalized_enthalpy"), 0.01),
