@@ -189,3 +189,25 @@ def test_an_edit_re_runs_only_the_documents_that_read_or_list_it(tmp_path, root)
     assert executed() == {"lectures/week02-list.qmd"}, "only the document that lists data/ runs"
     html = (proj / "_site" / "lectures" / "week02-list.html").read_text()
     assert "c.csv" in html
+
+
+def test_each_kernel_gets_its_own_numba_cache_and_this_checkouts_code(tmp_path, root, monkeypatch):
+    """Two kernels that compile the same numba functions into one cache folder at once left a cache file that
+    crashed every later kernel (orix: segfault on import). Each document gets its own folder, passed to its
+    kernel directly (not through os.environ, which the two kernel threads share)."""
+    probe = ("```{python}\nimport os, sys\nprint(os.environ['NUMBA_CACHE_DIR'])\n"
+             "print(next(p for p in sys.path if p.endswith('code')))\n```\n")
+    proj = make_project(tmp_path, root, GOOD.split("```{python}")[0] + probe)
+    (proj / "lectures" / "week02-deck.qmd").write_text(GOOD.split("```{python}")[0] + probe)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("COURSEBUILD_JOBS", "2")
+    build_site(proj)
+    caches, paths = set(), set()
+    for deck in ("week01-deck", "week02-deck"):
+        text = (proj / "_site" / "lectures" / f"{deck}.html").read_text()
+        cache = re.search(r"/[^\s<>]+/numba-cache/[\w.-]+", text).group(0)
+        assert cache.startswith(str((proj / "_build" / "numba-cache").resolve())) and deck in cache
+        caches.add(cache)
+        paths.add(re.search(r"/[^\s<>]+/code(?=[\s<])", text).group(0))
+    assert len(caches) == 2, "the two documents share a numba cache folder"
+    assert paths == {str((proj / "code").resolve())}, "the kernels import this project's code/ first"

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -343,16 +344,16 @@ class Executor:
         # install included): the project's code folder leads the kernel's PYTHONPATH
         others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != self.track_root]
         env = {**env, "PYTHONPATH": os.pathsep.join([self.track_root, *others])}
-        # numba's on-disk cache (orix, kikuchipy) goes to this checkout, not to site-packages' __pycache__, where
-        # builds of several checkouts at once wrote the same files and left one that crashed every later kernel
-        numba_cache = os.environ.get("NUMBA_CACHE_DIR") or str(self.root / "_build" / "numba-cache")
-        env.setdefault("NUMBA_CACHE_DIR", numba_cache)
-        old_env = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+        # numba's on-disk cache (orix, kikuchipy) goes to this checkout, one folder per document: in
+        # site-packages' __pycache__, and in one folder shared by the two kernels of a build, kernels compiling
+        # the same functions at once left a cache file that crashed every later kernel (segfault on import)
+        numba_cache = Path(os.environ.get("NUMBA_CACHE_DIR") or self.root / "_build" / "numba-cache")
+        env.setdefault("NUMBA_CACHE_DIR", str(numba_cache / re.sub(r"[^\w.-]", "_", rel)))
         with _LIVE_LOCK:
             _LIVE[kernel_dir] = km
         try:
-            client.execute()
+            # the kernel's own environment: os.environ is shared by the threads that run kernels in parallel
+            client.execute(env={**os.environ, **env})
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             raise self._failure(exc, client, nb, doc, rel, cells) from None
         except RuntimeError as exc:  # jupyter_client: the kernel died or hung while starting
@@ -364,11 +365,6 @@ class Executor:
             if live is not None and km.has_kernel:
                 _shutdown(km)
             shutil.rmtree(kernel_dir, ignore_errors=True)
-            for k, v in old_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         if client.overflow is not None:  # the cap was hit in the last lines of a cell that then finished
             raise self._failure(None, client, nb, doc, rel, cells)
         outputs = {cell.index: [dict(o) for o in nb.cells[i + 1].get("outputs", [])] for i, cell in enumerate(cells)}
