@@ -211,3 +211,23 @@ def test_each_kernel_gets_its_own_numba_cache_and_this_checkouts_code(tmp_path, 
         paths.add(re.search(r"/[^\s<>]+/code(?=[\s<])", text).group(0))
     assert len(caches) == 2, "the two documents share a numba cache folder"
     assert paths == {str((proj / "code").resolve())}, "the kernels import this project's code/ first"
+
+
+def test_a_yaml_data_file_counts_by_its_data_not_its_comments(tmp_path, root):
+    """A comment in data/schedule.yml (or any YAML data file a document reads) re-runs nothing; a changed value
+    re-runs every document that read the file."""
+    reader = GOOD.replace("print(6 * 7)", "import yaml\nprint(yaml.safe_load(open('../data/s.yml'))['room'])")
+    proj = make_project(tmp_path, root, reader)
+    (proj / "data").mkdir()
+    (proj / "data" / "s.yml").write_text("room: H1\n")
+
+    def executed() -> set[str]:
+        return {r.source for r in build_site(proj) if r.executed}
+
+    assert executed() == {"lectures/week01-deck.qmd"}
+    with open(proj / "data" / "s.yml", "a") as fh:
+        fh.write("# the room is booked until July\n")
+    assert executed() == set(), "a comment changes no data: nothing runs"
+    (proj / "data" / "s.yml").write_text("# the room is booked until July\nroom: H2\n")
+    assert executed() == {"lectures/week01-deck.qmd"}, "a changed value re-runs the reader"
+    assert "H2" in (proj / "_site" / "lectures" / "week01-deck.html").read_text()

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -221,6 +222,20 @@ def tree_digest(paths: list[Path], suffixes: tuple[str, ...] | None = None) -> s
     return h.hexdigest()
 
 
+def _content_digest(path: Path) -> str:
+    """What a document that read ``path`` depends on: its bytes, except for a YAML data file (``data/schedule.yml``),
+    where it is the data: a comment or a change of layout re-runs nothing, a changed value re-runs every reader."""
+    data = path.read_bytes()
+    if path.suffix in (".yml", ".yaml"):
+        try:
+            parsed = yaml.safe_load(data)
+        except yaml.YAMLError:
+            pass  # not parseable: its bytes are all there is to compare
+        else:
+            return "yaml:" + hashlib.sha256(json.dumps(parsed, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
 class Executor:
     """Executes documents, caching results under ``cache_dir``."""
 
@@ -250,7 +265,7 @@ class Executor:
                 listing = "\n".join(sorted(os.listdir(resolved))) if resolved.is_dir() else ""
                 hashes[key + "/"] = hashlib.sha256(listing.encode()).hexdigest() if resolved.is_dir() else ""
             else:
-                hashes[key] = hashlib.sha256(resolved.read_bytes()).hexdigest() if resolved.is_file() else ""
+                hashes[key] = _content_digest(resolved) if resolved.is_file() else ""
         return hashes
 
     def cache_key(self, doc: Document, rel: str, extra: str = "") -> str:
