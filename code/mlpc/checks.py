@@ -70,7 +70,8 @@ def evaluate(key: str, **values: Any) -> CheckResult:
     from mlpc.checkpoints import CHECKPOINTS
 
     if key not in CHECKPOINTS:
-        raise KeyError(f"no checkpoint {key!r}; the checkpoints are {', '.join(sorted(CHECKPOINTS))}")
+        known = sorted(CHECKPOINTS, key=lambda k: tuple(int(n) for n in k.split(".")))  # 5.1 … 8.5, 11.2
+        raise KeyError(f"no checkpoint {key!r}; the checkpoints are {', '.join(known)}")
     point = CHECKPOINTS[key]
     unknown = sorted(set(values) - set(point.values))
     if unknown:
