@@ -70,7 +70,7 @@ def test_build_only_cells_become_their_printed_markdown():
     week13 = next(w for w in WEEKS if w.number == 13)
     prose = "\n".join(cells(notebook_of(week13, "handout"), "markdown"))
     w13 = SCHEDULE.week(13)
-    assert f"- **Week 13**, exercise {w13.exercise.date_text}: choose and scope (Task 1)" in prose
+    assert f"- **Week 13**, exercise {w13.exercise.date_text}: 10-minute presentations" in prose
     assert "Microscopy datasets: noise, metadata, units, and artifacts." in prose  # the labs list
 
 

@@ -9,9 +9,12 @@ from mlpc.figures import week13_explainability as w
 
 
 def test_planted_bar_is_a_shortcut():
+    """What the deck's slide says (one seed): the bar raises the 'particles' recall and, pasted on other classes,
+    the share called 'particles'. Since Week 4's porous class is drawn at the set's true pixel size (the scale
+    it carried before was a cue of its own) the effects are +11 and +5 points (seed 0), not the +20 they were."""
     r = w.shortcut_run()
-    assert r.recall_target_with_bar > r.recall_target_without_bar + 0.2
-    assert r.others_called_target_with_bar > r.others_called_target_without_bar + 0.2
+    assert r.recall_target_with_bar > r.recall_target_without_bar + 0.05
+    assert r.others_called_target_with_bar > r.others_called_target_without_bar + 0.03
 
 
 def test_grouped_cv_error_is_not_smaller_than_random_cv_for_process_inputs():
