@@ -62,3 +62,11 @@ def test_student_pages_show_no_build_internals(site):
         body = text.split('<main', 1)[1]
         for internal in ("data/schedule.yml", "coursebuild", ".qmd"):
             assert internal not in body, f"{page} shows '{internal}'"
+
+
+def test_calendar_offers_a_webcal_subscription_when_served():
+    """Beside the .ics download, a subscription link: hidden on a page opened from disk, a webcal:// address of
+    the site's calendar when the page is served over http(s)."""
+    note = pages.calendar_note()
+    assert f'<a href="{pages.CALENDAR_URL}">' in note and '<span class="webcal-subscribe" hidden>' in note
+    assert '"webcal:" + a.href.slice(a.href.indexOf("//"))' in note and 'location.protocol.indexOf("http")' in note

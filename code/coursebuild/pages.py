@@ -151,8 +151,17 @@ def schedule_table(schedule: Schedule | None = None, when: dt.datetime | None = 
 def calendar_note(schedule: Schedule | None = None) -> str:
     schedule = schedule or load()
     return (f'All sessions in your calendar: <a href="{CALENDAR_URL}">{esc(schedule.course["short"])} calendar '
-            '(.ics)</a>. '
-            f'Times are local time ({esc(schedule.course["timezone"])}).')
+            f'(.ics)</a><span class="webcal-subscribe" hidden> · <a href="{CALENDAR_URL}">subscribe (webcal://: '
+            'your calendar follows every change)</a></span>. '
+            f'Times are local time ({esc(schedule.course["timezone"])}).{SUBSCRIBE_SCRIPT}')
+
+
+#: Turns the hidden "subscribe" link into a webcal:// address of this site's calendar: only when the page is
+#: served over http(s) (a subscription needs the site's address; a page opened from disk has none).
+SUBSCRIBE_SCRIPT = (
+    '<script>document.querySelectorAll("span.webcal-subscribe").forEach(function (s) {'
+    ' if (location.protocol.indexOf("http") !== 0) return; var a = s.querySelector("a");'
+    ' a.href = "webcal:" + a.href.slice(a.href.indexOf("//")); s.hidden = false; });</script>')
 
 
 def week_card(schedule: Schedule | None = None, when: dt.datetime | None = None, mode: str | None = None) -> str:
