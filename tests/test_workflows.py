@@ -67,6 +67,11 @@ def test_publish_renders_only_the_student_site_and_deploys_it():
     deploy = [s.get("uses", "") for s in wf["jobs"]["deploy"]["steps"]]
     assert any(u.startswith("actions/deploy-pages@") for u in deploy)
     assert wf["jobs"]["deploy"]["needs"] == "build"
+    # the calendar's events link to the published site: the render step gets the Pages address
+    pages = next(s for s in build if s.get("uses", "").startswith("actions/configure-pages@"))
+    render = next(s for s in build if "python -m coursebuild site" in s.get("run", ""))
+    assert render["env"]["MLPC_SITE_URL"] == "${{ steps." + pages["id"] + ".outputs.base_url }}"
+    assert build.index(pages) < build.index(render)
 
 
 @pytest.mark.parametrize("out", ["_site", "_site/preview"])

@@ -91,9 +91,13 @@ def schedule_meta(schedule, when, mode) -> dict:
 
 
 def site_url(root: Path) -> str | None:
-    """The published site's address (``website.site-url`` in ``_quarto.yml``), if set: the calendar links to it."""
+    """The published site's address, if known: ``MLPC_SITE_URL`` (the publish workflow sets it to the GitHub Pages
+    address), else ``website.site-url`` in ``_quarto.yml``. The calendar's events link to the week's materials
+    there (an .ics URL must be absolute)."""
     import yaml
 
+    if os.environ.get("MLPC_SITE_URL", "").strip():
+        return os.environ["MLPC_SITE_URL"].strip()
     config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
     return (config.get("website") or {}).get("site-url")
 
