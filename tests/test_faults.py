@@ -337,6 +337,7 @@ def test_schedule_strings_are_escaped_on_every_page():
     for name, text in outputs.items():
         html = subprocess.run([pandoc_binary(), "--from", "markdown", "--to", "html5"], input=text,
                               capture_output=True, text=True, check=True).stdout
+        html = html.replace(pages.SUBSCRIBE_SCRIPT, "")  # the page's own fixed script; no data reaches it
         assert "<script" not in html, name
         assert "javascript:" not in re.sub(r">[^<]*<", "><", html), f"{name}: a data string became a link"
         assert "alert(1)" in html, f"{name}: the string is shown as text"
