@@ -17,6 +17,7 @@ import pytest
 import yaml
 from icalendar import Calendar
 
+from coursebuild import pages
 from coursebuild import schedule as sched
 from coursebuild.schedule_move import move, semester_name
 
@@ -146,12 +147,14 @@ def test_optional_course_facts_and_rooms_are_read(root, tmp_path):
     path = tmp_path / "facts.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     s = sched.load(path, root=root)
-    assert (s.lecturer, s.contact, s.office_hours, s.exam, s.grading) == (
+    assert tuple(s.course[key] for key in sched.COURSE_FACTS) == (
         "Prof. A. Example", "a.example@uni.example", "Wed 10-11", "Oral exam, 30 min", "Exam 100 %")
     assert s.week(1).lecture.room == "H 1" and s.week(3).lecture.room == "H 2" and s.week(3).exercise.room is None
     assert s.week(3).rooms == {"lecture": "H 2"}
     events = Calendar.from_ical(sched.to_ics(s, site_url="https://course.example/ml-pc")).walk("VEVENT")
     w3 = next(e for e in events if "W03 Lecture" in str(e["summary"]))
+    facts = pages.course_facts(s)
+    assert "<dt>Office hours</dt><dd>Wed 10-11</dd>" in facts and "mailto:a.example@uni.example" in facts
     assert str(w3["location"]) == "H 2"
     assert str(w3["url"]) == f"https://course.example/ml-pc/{Path(s.week(3).deck).with_suffix('.html').as_posix()}"
 

@@ -10,7 +10,6 @@ never to the files in the site. A failed build keeps the last good page and show
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import http.server
 import json
@@ -155,30 +154,15 @@ def snapshot(files: set[Path]) -> dict[Path, float]:
 PRE_RENDER_INPUTS = ("_quarto.yml", "data/schedule.yml")
 
 
-@contextlib.contextmanager
-def document_only():
-    """While active, a build skips the pre-render step and the copy of reveal.js/KaTeX into the site: for a
-    rebuild after an edit that changed neither the schedule nor the project configuration, the previous build of
-    this preview already wrote both (this is what keeps save-to-reload within about a second or two)."""
-    from coursebuild import site as engine
-
-    saved = engine.run_pre_render, engine.copy_vendor
-    engine.run_pre_render = engine.copy_vendor = lambda *args, **kwargs: None
-    try:
-        yield
-    finally:
-        engine.run_pre_render, engine.copy_vendor = saved
-
-
 def rebuild(root: Path, rel: str, site: Path, state: PreviewState, full: bool = True) -> float:
-    """Build just ``rel`` into ``site`` (``full=False``: without the pre-render step and the library copy, see
-    :func:`document_only`); records the outcome in ``state``; returns the seconds it took."""
+    """Build just ``rel`` into ``site`` (``full=False``: without the pre-render step and the library copy, which
+    this preview's previous build already wrote; this keeps save-to-reload within a second or two); records the
+    outcome in ``state``; returns the seconds it took."""
     from coursebuild.site import build_site
 
     t0 = time.perf_counter()
     try:
-        with document_only() if not full else contextlib.nullcontext():
-            build_site(root, out=site, only=[rel])
+        build_site(root, out=site, only=[rel], document_only=not full)
         state.built(None)
     except BuildError as exc:
         print(f"\nBUILD FAILED (the page keeps its last good version)\n{exc}", file=sys.stderr, flush=True)

@@ -183,26 +183,6 @@ class Schedule:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.course["timezone"])
 
-    @property
-    def lecturer(self) -> str | None:
-        return self.course.get("lecturer")
-
-    @property
-    def contact(self) -> str | None:
-        return self.course.get("contact")
-
-    @property
-    def office_hours(self) -> str | None:
-        return self.course.get("office_hours")
-
-    @property
-    def exam(self) -> str | None:
-        return self.course.get("exam")
-
-    @property
-    def grading(self) -> str | None:
-        return self.course.get("grading")
-
     def week(self, number: int) -> Week:
         for week in self.weeks:
             if week.number == number:

@@ -276,13 +276,16 @@ def _merge(src: Path, dst: Path) -> None:
 
 
 def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None = None,
-               only: list[str] | None = None, use_cache: bool = True, post_render: bool = False) -> list[DocReport]:
+               only: list[str] | None = None, use_cache: bool = True, post_render: bool = False,
+               document_only: bool = False) -> list[DocReport]:
     """Build the site into ``out`` (default: the project's output-dir); returns one report per document.
 
     The build goes to a fresh folder that replaces ``out`` only when everything succeeded, the project's
     post-render step included (``post_render``: run it on the fresh folder as Quarto does; it exports the PDFs of
     a full build). ``env`` (e.g. ``MLPC_TODAY``, ``MLPC_BUILD``) applies to this build only: the pre-render step
-    and the kernels see it, and the caller's environment is restored afterwards.
+    and the kernels see it, and the caller's environment is restored afterwards. ``document_only`` (with
+    ``only``) skips the pre-render step and the copy of reveal.js/KaTeX: for a preview's rebuild after an edit that
+    changed neither the schedule nor the project configuration, its previous build already wrote both.
     """
     saved = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
@@ -291,7 +294,7 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
         out = (out or project.output_dir).resolve()
         remove_stale_kernel_dirs()
         with staged_output(out, merge=only is not None) as fresh:
-            reports = _build_site(root, fresh, out, env or {}, only, use_cache)
+            reports = _build_site(root, fresh, out, env or {}, only, use_cache, document_only and bool(only))
             if post_render:
                 run_scripts(root, project.config, "post-render", hook_env(env or {}, fresh, full=not only))
         return reports
@@ -304,10 +307,11 @@ def build_site(root: Path, out: Path | None = None, env: dict[str, str] | None =
 
 
 def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: list[str] | None,
-                use_cache: bool) -> list[DocReport]:
+                use_cache: bool, document_only: bool = False) -> list[DocReport]:
     start = time.perf_counter()
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))
-    run_pre_render(project, hook_env(env, out, full=not only))
+    if not document_only:
+        run_pre_render(project, hook_env(env, out, full=not only))
     project = Project.load(root, profile=os.environ.get("QUARTO_PROFILE"))  # re-read, as Quarto >= 1.5 does
     files = project.render_list()
     if only:
@@ -380,7 +384,8 @@ def _build_site(root: Path, out: Path, final: Path, env: dict[str, str], only: l
             f"render {render_s:4.1f} s  ({len(doc.cells)} cells)")
         reports.append(DocReport(rel, rel_html, fmt, len(doc.cells), round(result.seconds, 2), result.cache_hit,
                                  result.executed, round(render_s, 2)))
-    copy_vendor(root, out, themes)
+    if not document_only:
+        copy_vendor(root, out, themes)
     copy_resources(project, out, sorted(css_used))
     if not only:  # a partial build merges into the site: the index of its last full build stays whole
         search.build_index(root, out)
