@@ -123,6 +123,7 @@ def test_a_release_time_with_an_offset_is_converted_to_the_course_time_zone(tmp_
 @pytest.mark.parametrize(("cell", "words"), [
     ("import time\ntime.sleep(100000)", "did not finish within 4 s (the cell timeout): make it faster"),
     ("import os\nos._exit(3)", "the kernel died (exit code 3)"),
+    ("import os\nos.write(2, b'fatal: out of widgets\\n')\nos._exit(4)", "  fatal: out of widgets"),
 ])
 def test_a_hung_or_dead_kernel_fails_within_the_timeout_naming_document_and_cell(proj, cell, words):
     path, before = proj
@@ -133,6 +134,16 @@ def test_a_hung_or_dead_kernel_fails_within_the_timeout_naming_document_and_cell
     assert proc.returncode == 1, proc.stderr
     assert f"{DECK}:19: cell 'cell-2' (cell 2 of 2)" in proc.stderr and words in proc.stderr
     assert_site_intact(path, before)
+
+
+def test_what_the_kernel_process_writes_goes_to_its_log_not_the_build_output(proj):
+    path, _ = proj
+    edit_deck(path, "print(6 * 7)", "import os\nos.write(2, b'C-level chatter\\n')\nprint(6 * 7)")
+    proc = cli(path, "build", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "C-level chatter" not in proc.stdout + proc.stderr
+    logs = list((path / "_build" / "kernel-logs").glob("*.log"))
+    assert any("C-level chatter" in log.read_text() for log in logs), logs
 
 
 def start_sleeping_build(path: Path) -> tuple[subprocess.Popen, int]:

@@ -184,6 +184,7 @@ class _Client(NotebookClient):
         self.sizes: dict[int, int] = defaultdict(int)
         self.overflow: int | None = None
         self.running: int | None = None
+        self.kernel_log: Path | None = None
 
     def output(self, outs: list, msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
         content = msg.get("content", {})
@@ -364,11 +365,16 @@ class Executor:
         # the same functions at once left a cache file that crashed every later kernel (segfault on import)
         numba_cache = Path(os.environ.get("NUMBA_CACHE_DIR") or self.root / "_build" / "numba-cache")
         env.setdefault("NUMBA_CACHE_DIR", str(numba_cache / re.sub(r"[^\w.-]", "_", rel)))
+        # what the kernel process itself writes (C libraries: torch's profiler, numba; a crash's last words) goes
+        # to the document's kernel log, not into the build's progress lines; a dead kernel's error quotes its tail
+        client.kernel_log = self.root / "_build" / "kernel-logs" / (re.sub(r"[^\w.-]", "_", rel) + ".log")
+        client.kernel_log.parent.mkdir(parents=True, exist_ok=True)
         with _LIVE_LOCK:
             _LIVE[kernel_dir] = km
         try:
             # the kernel's own environment: os.environ is shared by the threads that run kernels in parallel
-            client.execute(env={**os.environ, **env})
+            with client.kernel_log.open("wb") as log:
+                client.execute(env={**os.environ, **env}, stdout=log, stderr=log)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             raise self._failure(exc, client, nb, doc, rel, cells) from None
         except RuntimeError as exc:  # jupyter_client: the kernel died or hung while starting
@@ -412,7 +418,8 @@ class Executor:
             code = process.poll() if process is not None else None
             return BuildError(
                 f"{where}: the kernel died (exit code {code}) — the cell ended Python (os._exit, a crash in a C "
-                "extension, out of memory); run the cell in a Python session to see why", rel, failed.line)
+                "extension, out of memory); run the cell in a Python session to see why" + _log_tail(client.kernel_log),
+                rel, failed.line)
         reason = str(exc).strip().splitlines()
         summary = _error_summary(nb_cell) or (reason[-1] if reason else repr(exc))
         return BuildError(f"{where} failed: {summary}\n" + _traceback_tail(nb_cell), rel, failed.line)
@@ -426,6 +433,12 @@ def _shutdown(km: AsyncKernelManager) -> None:
         process = getattr(km.provisioner, "process", None) if km.provisioner else None
         if process is not None and process.poll() is None:
             process.kill()
+
+
+def _log_tail(path: Path | None, lines: int = 8) -> str:
+    """The last lines of a kernel log, quoted for an error message ("" when the kernel wrote nothing)."""
+    text = path.read_text(errors="replace").strip().splitlines()[-lines:] if path and path.is_file() else []
+    return f"\nthe kernel's last words ({path}):\n" + "\n".join(f"  {line}" for line in text) if text else ""
 
 
 def _error_summary(nb_cell: Any) -> str:
