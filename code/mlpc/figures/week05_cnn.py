@@ -140,8 +140,8 @@ class SegmentationRun:
         unet, otsu = self.per_image_iou()
         gap = unet - otsu
         q1, med, q3 = (round(float(q), 2) + 0.0 for q in np.percentile(gap, [25, 50, 75]))  # + 0.0: no "-0.00"
-        return (f"U-Net ahead on {(gap > 0).sum()} of {len(gap)} images; per-image IoU gap median "
-                f"{med:+.2f} (quartiles {q1:+.2f} to {q3:+.2f}). One seed and split: an illustration.")
+        return (f"U-Net ahead on {(gap > 0).sum()} of {len(gap)} images, IoU gap median {med:+.2f} "
+                f"(quartiles {q1:+.2f} to {q3:+.2f}); one seed: an illustration.")
 
 
 def segmentation_run(kind: str = "phase", n: int = 120, n_train: int = 80, epochs: int = 6,
