@@ -199,10 +199,12 @@ def test_deck_length_indentation_and_eds_alt_text_numbers():
 
 
 def test_deck_physics_vs_forest_claims_hold_over_seeds():
-    """Notes: 66 training specimens (seed 0); the forest is worse inside the range, biased low on faster
-    scans, and both are off by > 200 MPa after annealing ≥ 1050 °C. Checked for seeds 0–2."""
-    for seed in range(3):
-        r = di.physics_vs_forest(n_trees=40, seed=seed)
+    """Slide and notes: 66 training specimens (seed 0); over seeds 0–4 (the deck's 100 trees) the forest is worse
+    inside the range and on faster scans on every seed (Hall–Petch 11–19 MPa, forest 25–41 MPa there), biased
+    low, and both are off by > 200 MPa after annealing ≥ 1050 °C."""
+    hp, forest = [], []
+    for seed in range(5):
+        r = di.physics_vs_forest(seed=seed)
         m = r.mae_MPa
         if seed == 0:
             assert int(r.specimens["train"].sum()) == 66
@@ -210,6 +212,9 @@ def test_deck_physics_vs_forest_claims_hold_over_seeds():
         assert m[("forest", "extrapolation")] > 1.5 * m[("hall_petch", "extrapolation")]
         assert r.bias_MPa["forest"] < -15
         assert min(m[("hall_petch", "recrystallised")], m[("forest", "recrystallised")]) > 200
+        hp.append(m[("hall_petch", "extrapolation")])
+        forest.append(m[("forest", "extrapolation")])
+    assert (round(min(hp)), round(max(hp)), round(min(forest)), round(max(forest))) == (11, 19, 25, 41)
 
 
 def test_deck_batch_and_leakage_numbers():
@@ -229,3 +234,5 @@ def test_deck_batch_and_leakage_numbers():
     assert 10 < sc.loc["by specimen", "mae"] < 12 and round(sc.loc["by specimen", "r2"], 2) == 0.84
     assert 9 < sc.loc["by build", "mae"] < 11 and round(sc.loc["by build", "r2"], 2) == 0.86
     assert min(sc.loc["by specimen", "mae"], sc.loc["by build", "mae"]) > 2 * sc.loc["random rows", "mae"]
+    base = (tab["hardness_HV"] - tab["hardness_HV"].mean()).abs().mean()  # the dotted "predict the mean" line
+    assert round(base) == 28 and sc["mae"].max() < base / 2

@@ -141,3 +141,30 @@ def test_deck_real_duplex_claims():
     aus = rows[0]
     assert aus.phase == "austenite" and 0.3 < 1 - aus.intercept_grains_um / aus.intercept_phase_um < 0.5
     assert isinstance(W.real_duplex_figure(), Figure) and "E562" in W.real_duplex_table()
+
+
+def test_deck_and_exercise_comparison_claims():
+    """Alt text, notes and check question of the deck's comparison slides and the exercise's expected answers
+    (same data, seed and splits): features ≈ 0.98 ± 0.01, pixel MLP ≈ 0.44 (< 0.5, chance 0.25), a gap of
+    about 0.5; split 1: the feature model's only two errors are a lamellar and a particle micrograph, both
+    called porous; the features-MLP losses end near 0.05, the pixel MLP's training loss below 0.01."""
+    data = micrographs.microstructure_classes(n_per_class=100, size=64, seed=0)
+    comp = compare_representations(data.X, data.y, F.feature_table(data.X, data.pixel_size_um), data.class_names,
+                                   n_splits=5, seed=0)
+    acc = comp.summary("accuracy")
+    feat, pix = acc["features + logistic"], acc["pixels + MLP"]
+    assert round(feat[0], 2) == 0.98 and feat[1] < 0.02 and round(acc["features + MLP"][0], 2) >= 0.98
+    assert 0.40 < pix[0] < 0.48 and comp.scores()["pixels + MLP"].max() < 0.5
+    assert 0.45 < feat[0] - pix[0] < 0.6
+    first = comp.splits[0]
+    truth = comp.y[first.test]
+    wrong = np.flatnonzero(first.predictions["features + logistic"] != truth)
+    names = comp.class_names
+    assert sorted(names[t] for t in truth[wrong]) == ["lamellar", "particles"]
+    assert {names[p] for p in first.predictions["features + logistic"][wrong]} == {"porous"}
+    pixel_wrong = np.flatnonzero(first.predictions["pixels + MLP"] != truth)[:4]
+    assert {names[t] for t in truth[pixel_wrong]} == {"lamellar", "particles"}
+    hist = comp.first_models["features + MLP"].history
+    assert 0.03 < hist["val_loss"][-1] < 0.08 and 0.03 < hist["train_loss"][-1] < 0.08
+    pix_hist = comp.first_models["pixels + MLP"].history
+    assert pix_hist["train_loss"][-1] < 0.01 and min(pix_hist["val_loss"]) > 1

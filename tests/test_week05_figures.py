@@ -156,3 +156,14 @@ def test_texture_classes_share_grey_level_statistics():
     assert max(means) - min(means) < 0.1  # same dark-phase fraction by construction
     with pytest.raises(ValueError, match="seeds"):
         cc.seed_study("texture", seeds=(0,))
+
+
+def test_paired_line_compares_the_two_methods_image_by_image(phase):
+    """IoU slide: the U-Net and the tuned Otsu paired per held-out image, labelled as one seed's illustration."""
+    from mlpc import micrograph_segmentation as ms
+
+    unet, otsu = phase.per_image_iou()
+    assert unet.shape == otsu.shape == (len(phase.test.X),)
+    assert unet[0] == ms.iou(phase.pred_test[0], phase.test.Y[0])
+    line = phase.paired_line()
+    assert f"ahead on {(unet > otsu).sum()} of {len(unet)} images" in line and "illustration" in line

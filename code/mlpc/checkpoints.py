@@ -89,13 +89,13 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "unet_porosity_error_pct": Value(0.6, 0.1, "%"), "unet_bias_pct": Value(-0.3, 0.1, "%"),
         "otsu_iou": Value(0.84, SCORE), "otsu_dice": Value(0.91, SCORE),
         "otsu_porosity_error_pct": Value(1.7, 0.1, "%"), "otsu_bias_pct": Value(1.6, 0.1, "%"),
-        "worst_iou": Value(0.40, SCORE), "border_recall": Value(0.97, SCORE), "inside_recall": Value(0.95, SCORE),
+        "worst_iou": Value(0.42, SCORE), "border_recall": Value(0.95, SCORE), "inside_recall": Value(0.91, SCORE),
         "border_share_pct": Value(58, 1, "%"),
     }),
     "5.5": Checkpoint("Week 5, Task 5", {
-        "unet_iou_1um": Value(0.66, SCORE), "otsu_iou_1um": Value(0.91, SCORE),
-        "unet_iou_resampled": Value(0.83, SCORE), "unet_iou_4um": Value(0.86, SCORE),
-        "otsu_iou_4um": Value(0.30, SCORE), "unet_iou_3e": Value(0.58, SCORE), "otsu_iou_3e": Value(0.47, SCORE),
+        "unet_iou_1um": Value(0.65, SCORE), "otsu_iou_1um": Value(0.91, SCORE),
+        "unet_iou_resampled": Value(0.80, SCORE), "unet_iou_4um": Value(0.87, SCORE),
+        "otsu_iou_4um": Value(0.30, SCORE), "unet_iou_3e": Value(0.54, SCORE), "otsu_iou_3e": Value(0.47, SCORE),
     }),
     "11.2": Checkpoint("Week 11, Task 2", {
         "max_dmu_pct": Value(0.0, 1e-6, "%"), "max_dsd_pct": Value(0.0, 1e-6, "%"),

@@ -609,14 +609,21 @@ def batch_offsets_figure(offsets: pd.DataFrame) -> Figure:
     return close(fig)
 
 
-def leakage_figure(scores: pd.DataFrame) -> Figure:
-    """Cross-validated MAE of one forest under a random row split and under grouped splits."""
+def leakage_figure(scores: pd.DataFrame, baseline_mae: float | None = None) -> Figure:
+    """Cross-validated MAE of one forest under a random row split and under grouped splits; ``baseline_mae``
+    (e.g. the MAE of predicting the mean hardness) is drawn as a dotted line: the trivial score to beat."""
     fig, ax = new_figure(size=(11.0, 3.9))
     colours = [OKABE_ITO[5]] + [OKABE_ITO[2]] * (len(scores) - 1)
     bars = ax.barh(scores["split"][::-1], scores["mae"][::-1], color=colours[::-1])
     ax.bar_label(bars, labels=[f"MAE {m:.1f} HV, R² {r:.2f}" for m, r in zip(scores["mae"][::-1], scores["r2"][::-1],
                                                                           strict=True)], padding=6, fontsize=14)
-    ax.set_xlim(0, scores["mae"].max() * 1.7)
+    right = scores["mae"].max() * 1.7
+    if baseline_mae is not None:
+        ax.axvline(baseline_mae, color="black", linestyle=":", linewidth=2,
+                   label=f"predict the mean: {baseline_mae:.0f} HV")
+        ax.legend(loc="lower right", fontsize=13)
+        right = max(right, baseline_mae * 1.35)
+    ax.set_xlim(0, right)
     ax.set_xlabel(label("Cross-validated MAE of hardness", "HV"))
     return close(fig)
 
