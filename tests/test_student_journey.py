@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -119,6 +120,18 @@ def _clean_env(base: Path) -> dict[str, str]:
     return env
 
 
+def unchecked_values(week: int, printed: list[str]) -> list[str]:
+    """The values of week ``week``'s registered checkpoints that no printed check result names."""
+    from mlpc.checkpoints import CHECKPOINTS
+
+    seen: set[tuple[str, str]] = set()
+    for text in printed:
+        key = text.split()[1]
+        seen |= {(key, name) for name in re.findall(r"^[✓✗…] (\w+)", text, re.M)}
+    return [f"{key}:{name}" for key, point in CHECKPOINTS.items() if key.split(".")[0] == str(week)
+            for name in point.values if (key, name) not in seen]
+
+
 def test_installed_package_is_the_wheel_not_the_repository(student, root):
     """The venv imports mlpc from its own site-packages, without the site build, and its doctor passes."""
     env = dict(_clean_env(student["base"]), PYTHONPATH=str(student["guard"]), HOME=str(student["home"]),
@@ -169,5 +182,8 @@ def test_notebook_runs_in_the_students_environment(student, site, root, week, ki
         assert not any("✗" in t or "not computed yet" in t for t in checks), "\n".join(checks)
         calls = sum(c.source.count('check("') for c in notebook.cells if c.cell_type == "code")
         assert len(checks) == calls, f"{path.name}: {calls} check(...) calls, {len(checks)} printed a result"
+        assert not unchecked_values(week.number, checks), (
+            f"{path.name}: the handout's checkpoint boxes print values its solution never checks: "
+            f"{unchecked_values(week.number, checks)} (add them to a check(...) call of the solution)")
     assert seconds < BUDGET_S, (f"{path.name} ran {seconds:.0f} s ({cpu:.0f} s of CPU), over the {BUDGET_S:.0f} s "
                                 "budget (CPU time far below wall time means a busy machine, not a slow notebook)")
