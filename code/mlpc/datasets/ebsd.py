@@ -70,10 +70,10 @@ class RealEBSDPatterns:
     """Real EBSD patterns on a scan grid with their geometry.
 
     ``patterns_counts`` has shape (scan_y, scan_x, det_y, det_x) and holds the detector's 8-bit grey
-    values; ``patterns_corrected`` the same after kikuchipy's static and dynamic background removal
-    (zero-mean Kikuchi bands, what indexing compares with simulations). ``stored_euler_deg`` are the
-    orientations that ship with the file (kikuchipy's indexing result in its crystal map): a reference,
-    not an independent ground truth.
+    values; ``patterns_corrected`` the same after static and dynamic background removal (kikuchipy's
+    method, see :func:`load_nickel_ebsd_small`; zero-mean Kikuchi bands, what indexing compares with
+    simulations). ``stored_euler_deg`` are the orientations that ship with the file (kikuchipy's indexing
+    result in its crystal map): a reference, not an independent ground truth.
     """
 
     patterns_counts: np.ndarray
@@ -174,37 +174,57 @@ def load_nickel_ebsd_small() -> RealEBSDPatterns:
 
     Source: Ånes, Hjelen, van Helvoort, Marthinsen (2019), Zenodo doi:10.5281/zenodo.3265037, recrystallised
     Ni, NORDIF UF-1100 detector, Hitachi SU-6600 at 20 kV; shipped with kikuchipy (GPLv3+); data CC BY 4.0.
+    The h5ebsd file is read with h5py, and the background corrected as kikuchipy's ``remove_static_background``
+    and ``remove_dynamic_background(filter_domain="spatial")`` do, in NumPy/SciPy: ``kikuchipy.load`` builds an
+    orix crystal map whose numba functions take 40–70 s to compile in a fresh process (a deck's whole budget).
     """
-    import kikuchipy as kp
+    import h5py
 
-    signal = kp.load(_kikuchipy_data_file(_NI_PATTERNS_FILE), lazy=False)
-    det = signal.detector
-    pc = np.asarray(det.pc, dtype=float).reshape(*signal.axes_manager.navigation_shape[::-1], 3)
-    sem = signal.metadata.Acquisition_instrument.SEM
-    geometry = EBSDGeometry(
-        pattern_shape_px=tuple(int(n) for n in det.shape),
-        pc=tuple(float(v) for v in pc.reshape(-1, 3).mean(axis=0)),
-        sample_tilt_deg=float(det.sample_tilt),
-        detector_tilt_deg=float(det.tilt),
-        binning=int(det.binning),
-        beam_energy_keV=float(sem.beam_energy),
-    )
-    euler = np.degrees(signal.xmap.rotations.to_euler()).reshape(*pc.shape[:2], 3)
-    raw = np.array(signal.data)
-    signal.remove_static_background(show_progressbar=False)
-    signal.remove_dynamic_background(show_progressbar=False)
+    with h5py.File(_kikuchipy_data_file(_NI_PATTERNS_FILE), "r") as f:
+        head, sem, xmap = f["Scan 1/EBSD/Header"], f["Scan 1/SEM/Header"], f["Scan 1/EBSD/CrystalMap/crystal_map/data"]
+        ny, nx = int(head["n_rows"][0]), int(head["n_columns"][0])
+        shape = (int(head["pattern_height"][0]), int(head["pattern_width"][0]))
+        raw = np.asarray(f["Scan 1/EBSD/Data/patterns"][()]).reshape(ny, nx, *shape)
+        static_bg = np.asarray(head["static_background"][()], dtype=np.float32)
+        pc = np.stack([np.asarray(head[k][()], dtype=float).reshape(ny, nx) for k in ("pcx", "pcy", "pcz")], -1)
+        euler = np.degrees(np.stack([xmap[k][()] for k in ("phi1", "Phi", "phi2")], -1)).reshape(ny, nx, 3)
+        geometry = EBSDGeometry(
+            pattern_shape_px=shape,
+            pc=tuple(float(v) for v in pc.reshape(-1, 3).mean(axis=0)),
+            sample_tilt_deg=float(head["sample_tilt"][0]),
+            detector_tilt_deg=float(head["elevation_angle"][0]),
+            binning=int(head["binning"][0]),
+            beam_energy_keV=float(sem["beam_energy"][0]),
+        )
+        step_um, wd_mm = float(head["step_x"][0]), float(sem["working_distance"][0])
+    corrected = np.stack([_remove_dynamic_background(_rescale_uint8(p.astype(np.float32) - static_bg))
+                          for p in raw.reshape(-1, *shape)]).reshape(raw.shape)
     return RealEBSDPatterns(
         patterns_counts=raw,
-        patterns_corrected=np.asarray(signal.data, dtype=np.float32),
+        patterns_corrected=corrected.astype(np.float32),
         pc_per_pattern=pc,
         stored_euler_deg=euler,
-        scan_step_um=float(signal.axes_manager["x"].scale),
-        working_distance_mm=float(sem.working_distance),
+        scan_step_um=step_um,
+        working_distance_mm=wd_mm,
         geometry=geometry,
         source="Ånes et al. (2019), Zenodo doi:10.5281/zenodo.3265037, via kikuchipy.data.nickel_ebsd_small",
         licence="data CC BY 4.0; kikuchipy GPLv3+",
         description="Real EBSD patterns of recrystallised Ni, 3×3 scan at 1.5 µm steps, 60×60 px, 20 kV",
     )
+
+
+def _rescale_uint8(pattern: np.ndarray) -> np.ndarray:
+    """Stretch a pattern to the full 8-bit range and truncate to uint8, as kikuchipy does after each step."""
+    lo, hi = float(pattern.min()), float(pattern.max())
+    return ((pattern - lo) * (255.0 / (hi - lo) if hi > lo else 0.0)).astype(np.uint8)
+
+
+def _remove_dynamic_background(pattern: np.ndarray) -> np.ndarray:
+    """Subtract a Gaussian blur of the pattern (σ = 1/8 of its width, kikuchipy's default) and rescale."""
+    from scipy.ndimage import gaussian_filter
+
+    p = pattern.astype(np.float32)
+    return _rescale_uint8(p - gaussian_filter(p, sigma=p.shape[1] / 8, truncate=4.0))
 
 
 @functools.lru_cache(maxsize=1)
