@@ -59,6 +59,7 @@ def test_pooled_features_are_the_networks_own_penultimate_layer(model):
     with torch.no_grad():
         full = model.extract_features(en.imagenet_input(X)).mean(dim=(-2, -1)).numpy()
     assert np.allclose(en.pooled_features(model, en.trunk_activations(model, X)), full, atol=1e-4)
+    assert np.allclose(en.extract_features(model, X), full, atol=1e-4)
 
 
 def test_fine_tuning_learns_trains_few_weights_and_is_seeded(model):

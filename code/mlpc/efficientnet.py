@@ -146,6 +146,12 @@ def pooled_features(model: nn.Module, acts: torch.Tensor, n_frozen: int = N_FROZ
     return Tail(model, 1, n_frozen).eval().features(acts).numpy()
 
 
+def extract_features(model: nn.Module, images: np.ndarray) -> np.ndarray:
+    """Frozen ImageNet features (N, 1280) of grey ``images`` (N, H, W) in [0, 1]: the whole network up to its
+    global average pooling (as :func:`mlpc.transfer.extract_features` for the course's small backbones)."""
+    return pooled_features(model, trunk_activations(model, images))
+
+
 def fine_tune_tail(model: nn.Module, acts: torch.Tensor, y: np.ndarray, n_classes: int | None = None,
                    n_frozen: int = N_FROZEN_BLOCKS, steps: int = 100, batch_size: int = 16, lr: float = 3e-3,
                    backbone_lr_factor: float = 0.3, seed: int = 0) -> Tail:
@@ -206,6 +212,7 @@ __all__ = [
     "SOURCE",
     "Tail",
     "classify_photo",
+    "extract_features",
     "fine_tune_tail",
     "imagenet_input",
     "load_efficientnet",

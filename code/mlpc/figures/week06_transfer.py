@@ -193,7 +193,7 @@ def photo_figure(predictions: pd.DataFrame) -> Figure:
     return close(fig)
 
 
-FILTER_ROWS = {"random": "random init", "natural": "natural images", "micrograph": "micrographs (SSL)"}
+FILTER_ROWS = {"random": "random init", "natural": "photo-patch stand-in", "micrograph": "micrographs (SSL)"}
 
 
 def first_layer_filters_figure(n_show: int = 8) -> Figure:
@@ -407,30 +407,6 @@ def _short_method(method: str) -> str:
     return f"{name} {'probe' if kind == 'probe' else 'fine-tuned'}"
 
 
-def learning_curve_figure(curve: pd.DataFrame, chance: float | None = None, ax_title: str | None = None) -> Figure:
-    """Validation accuracy against labelled images per class (log axis), mean ± standard deviation over
-    seeds, one line per method."""
-    summary = transfer.summarise(curve)
-    fig, ax = new_figure(size=(11.0, 4.4))
-    for method, grp in summary.groupby("method", sort=False):
-        colour, marker, ls = METHOD_STYLE[method]
-        ax.errorbar(grp["n_per_class"], grp["mean"], yerr=grp["std"].fillna(0), color=colour, marker=marker,
-                    ls=ls, capsize=4, label=transfer.METHODS[method])
-    if chance is not None:
-        ax.axhline(chance, color="0.6", lw=1.2, ls="--")
-        ax.text(summary["n_per_class"].min(), chance + 0.01, "chance", color="0.45", fontsize=13)
-    ax.set_xscale("log")
-    ticks = sorted(summary["n_per_class"].unique())
-    ax.set_xticks(ticks, [str(t) for t in ticks])
-    ax.minorticks_off()
-    ax.set_xlabel("Labelled training images per class")
-    ax.set_ylabel("Validation accuracy")
-    if ax_title:
-        ax.set_title(ax_title, fontsize=16)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=14)
-    return close(fig)
-
-
 #: Backbones of the failure figure: random weights, the photo-patch stand-in, the micrograph SSL CNN, ImageNet.
 TASK_BACKBONES = {"random": ("0.6", "random init"), "natural": (OKABE_ITO[1], "photo-patch stand-in"),
                   "micrograph": (OKABE_ITO[0], "micrograph SSL"), "imagenet": (OKABE_ITO[4], "ImageNet EfficientNet")}
@@ -439,8 +415,7 @@ TASK_BACKBONES = {"random": ("0.6", "random init"), "natural": (OKABE_ITO[1], "p
 def _probe_features(name: str, X: np.ndarray) -> np.ndarray:
     """Frozen features of ``X`` from a course backbone or (``"imagenet"``) the EfficientNet-Lite0."""
     if name == "imagenet":
-        model = _efficientnet()
-        return efficientnet.pooled_features(model, efficientnet.trunk_activations(model, X))
+        return efficientnet.extract_features(_efficientnet(), X)
     return transfer.extract_features(transfer.load_backbone(name), X)
 
 
