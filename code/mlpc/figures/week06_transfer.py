@@ -177,7 +177,7 @@ def photo_predictions(top: int = 3) -> pd.DataFrame:
 def photo_figure(predictions: pd.DataFrame) -> Figure:
     """Each photograph of :func:`photo_predictions` beside a bar chart of the network's top ImageNet classes."""
     photos = list(dict.fromkeys(predictions["photo"]))
-    fig, axes = new_figure(2 * len(photos), size=(11.0, 3.8),
+    fig, axes = new_figure(2 * len(photos), size=(11.0, 3.2),
                            gridspec_kw={"width_ratios": [1.0, 1.1] * len(photos)})
     for j, photo in enumerate(photos):
         show_image(axes[2 * j], skimage_photo(PHOTOS[photo]))
