@@ -6,13 +6,16 @@ so materials data sets are small, and the question of week 6 is how much a netwo
 helps. Two backbones are pretrained offline by ``code/pretrain_backbones.py`` and shipped in
 ``mlpc/data/weights/`` (how: ``mlpc/data/weights/README.md``):
 
-- ``"natural"``, the stand-in for an ImageNet model (Russakovsky et al., *IJCV* 115, 211, 2015): supervised
+- ``"natural"``, a course-made stand-in for an ImageNet model (the real one, EfficientNet-Lite0, is in
+  :mod:`mlpc.efficientnet` and is what week 6 compares; the stand-in stays to show first-layer filters and
+  the brightness invariance photo pretraining teaches): supervised
   classification of 64 × 64 px grey patches from ten CC0 / public-domain photographs bundled with
   scikit-image (bricks, gravel, grass, a cameraman, coins, an astronaut, coffee, a cat, a rocket, the Hubble
   deep field), with the augmentation usual for photographs (flips, brightness and contrast jitter);
 - ``"micrograph"``, self-supervised on unlabelled micrographs (the companion book's Cahn–Hilliard
-  microstructures, Sandfeld 2024, and synthetic micrographs of :mod:`mlpc.datasets.micrographs`, labels
-  discarded) with SimCLR (Chen, Kornblith, Norouzi & Hinton, ICML 2020): two views of one micrograph must
+  microstructures only, Sandfeld 2024: never images of :func:`mlpc.datasets.micrographs.microstructure_classes`,
+  the generator of the downstream task, which would decide the comparison by construction) with SimCLR
+  (Chen, Kornblith, Norouzi & Hinton, ICML 2020): two views of one micrograph must
   map to nearby features, views of different micrographs apart. The views use only transformations that
   leave a micrograph physically the same: crops, the eight symmetry operations of the square (D4: the
   microstructures are statistically isotropic), a Gaussian probe of random width and Poisson counting
@@ -22,8 +25,9 @@ helps. Two backbones are pretrained offline by ``code/pretrain_backbones.py`` an
 The backbone keeps quantitative contrast: inputs are scaled by a FIXED affine map (``(x - 0.5) / 0.25``),
 not standardised per image. Transfer is then tested the standard ways (Yosinski, Clune, Bengio & Lipson,
 NeurIPS 2014; Kornblith, Shlens & Le, CVPR 2019): a linear probe (logistic regression on frozen features)
-and light fine-tuning (all weights, backbone at a lower learning rate), against the same network trained
-from scratch, on the same data, the same split, with the same steps and augmentation.
+and light fine-tuning (backbone at a lower learning rate), against the small network trained from scratch,
+on the same data, the same split, with the same steps and augmentation (:func:`learning_curve`, which also
+runs the ImageNet EfficientNet: ``"probe-imagenet"``, ``"finetune-imagenet"``).
 
 Everything is seeded and runs on the CPU. References: S. Sandfeld, *Materials Data Science*, Springer 2024
 (neural networks and deep learning for image data); Stuckner, Harder & Smith, "Microstructure segmentation

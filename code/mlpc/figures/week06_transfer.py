@@ -1,8 +1,9 @@
 """Week 6 figures: data scarcity, pretrained backbones, physically allowed augmentation, and when transfer
 learning helps.
 
-The backbones are the two shipped in ``code/mlpc/data/weights`` (:mod:`mlpc.transfer`): one supervised on patches of
-photographs (the stand-in for an ImageNet model) and one self-supervised (SimCLR) on unlabelled micrographs.
+The backbones: the real ImageNet-pretrained EfficientNet-Lite0 (:mod:`mlpc.efficientnet`) and the two small CNNs
+shipped in ``code/mlpc/data/weights`` (:mod:`mlpc.transfer`): one self-supervised (SimCLR) on Cahn–Hilliard
+micrographs only, one supervised on patches of photographs (a stand-in, kept for the filter and invariance slides).
 Downstream tasks use :func:`mlpc.datasets.micrographs.microstructure_classes` (four microstructure classes,
 64 px at 1 µm/px) and the lamellar colonies of :mod:`mlpc.physical_augmentation`.
 
