@@ -189,15 +189,17 @@ def test_frequency_response_tells_smoothing_from_edge_filters():
 def test_nothing_here_touches_the_network(no_network):
     transfer.load_backbone("natural")
     transfer.natural_patches(1, split="val")
-    micro = transfer.unlabelled_micrographs(4, ch_simulations=[16], n_cahn_hilliard=4, seed=1)
-    assert micro.shape == (8, 64, 64) and 0 <= micro.min() and micro.max() <= 1
+    micro = transfer.unlabelled_micrographs(ch_simulations=[16], n_cahn_hilliard=4, seed=1)
+    assert micro.shape == (4, 64, 64) and 0 <= micro.min() and micro.max() <= 1
+    with pytest.raises(ValueError, match="ch_simulations"):
+        transfer.unlabelled_micrographs(ch_simulations=[])
 
 
 def test_pretraining_runs_are_seeded_and_deterministic():
     a = transfer.pretrain_natural(steps=2, batch_size=8, seed=7).state_dict()
     b = transfer.pretrain_natural(steps=2, batch_size=8, seed=7).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
-    images = transfer.unlabelled_micrographs(8, ch_simulations=[], seed=3)
+    images = transfer.unlabelled_micrographs(ch_simulations=[3], n_cahn_hilliard=8, seed=3)
     s1 = transfer.pretrain_simclr(images, steps=2, batch_size=8, seed=7).state_dict()
     s2 = transfer.pretrain_simclr(images, steps=2, batch_size=8, seed=7).state_dict()
     assert all(torch.equal(s1[k], s2[k]) for k in s1)

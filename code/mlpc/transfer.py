@@ -6,13 +6,16 @@ so materials data sets are small, and the question of week 6 is how much a netwo
 helps. Two backbones are pretrained offline by ``code/pretrain_backbones.py`` and shipped in
 ``mlpc/data/weights/`` (how: ``mlpc/data/weights/README.md``):
 
-- ``"natural"``, the stand-in for an ImageNet model (Russakovsky et al., *IJCV* 115, 211, 2015): supervised
+- ``"natural"``, a course-made stand-in for an ImageNet model (the real one, EfficientNet-Lite0, is in
+  :mod:`mlpc.efficientnet` and is what week 6 compares; the stand-in stays to show first-layer filters and
+  the brightness invariance photo pretraining teaches): supervised
   classification of 64 × 64 px grey patches from ten CC0 / public-domain photographs bundled with
   scikit-image (bricks, gravel, grass, a cameraman, coins, an astronaut, coffee, a cat, a rocket, the Hubble
   deep field), with the augmentation usual for photographs (flips, brightness and contrast jitter);
 - ``"micrograph"``, self-supervised on unlabelled micrographs (the companion book's Cahn–Hilliard
-  microstructures, Sandfeld 2024, and synthetic micrographs of :mod:`mlpc.datasets.micrographs`, labels
-  discarded) with SimCLR (Chen, Kornblith, Norouzi & Hinton, ICML 2020): two views of one micrograph must
+  microstructures only, Sandfeld 2024: never images of :func:`mlpc.datasets.micrographs.microstructure_classes`,
+  the generator of the downstream task, which would decide the comparison by construction) with SimCLR
+  (Chen, Kornblith, Norouzi & Hinton, ICML 2020): two views of one micrograph must
   map to nearby features, views of different micrographs apart. The views use only transformations that
   leave a micrograph physically the same: crops, the eight symmetry operations of the square (D4: the
   microstructures are statistically isotropic), a Gaussian probe of random width and Poisson counting
@@ -22,8 +25,9 @@ helps. Two backbones are pretrained offline by ``code/pretrain_backbones.py`` an
 The backbone keeps quantitative contrast: inputs are scaled by a FIXED affine map (``(x - 0.5) / 0.25``),
 not standardised per image. Transfer is then tested the standard ways (Yosinski, Clune, Bengio & Lipson,
 NeurIPS 2014; Kornblith, Shlens & Le, CVPR 2019): a linear probe (logistic regression on frozen features)
-and light fine-tuning (all weights, backbone at a lower learning rate), against the same network trained
-from scratch, on the same data, the same split, with the same steps and augmentation.
+and light fine-tuning (backbone at a lower learning rate), against the small network trained from scratch,
+on the same data, the same split, with the same steps and augmentation (:func:`learning_curve`, which also
+runs the ImageNet EfficientNet: ``"probe-imagenet"``, ``"finetune-imagenet"``).
 
 Everything is seeded and runs on the CPU. References: S. Sandfeld, *Materials Data Science*, Springer 2024
 (neural networks and deep learning for image data); Stuckner, Harder & Smith, "Microstructure segmentation
@@ -65,12 +69,14 @@ CH_PRETRAIN_SIMULATIONS = tuple(range(15))
 CH_VALIDATION_SIMULATIONS = (15, 16, 17)
 #: The learning-curve methods: how the classifier of a downstream task is obtained.
 METHODS = {
-    "scratch": "CNN from scratch",
+    "scratch": "small CNN from scratch",
     "probe-random": "probe: random weights",
-    "probe-natural": "probe: natural images",
+    "probe-natural": "probe: photo-patch stand-in",
     "probe-micrograph": "probe: micrograph SSL",
-    "finetune-natural": "fine-tuned: natural images",
+    "probe-imagenet": "probe: ImageNet EfficientNet",
+    "finetune-natural": "fine-tuned: photo-patch stand-in",
     "finetune-micrograph": "fine-tuned: micrograph SSL",
+    "finetune-imagenet": "fine-tuned: ImageNet EfficientNet",
 }
 
 
@@ -363,26 +369,19 @@ def natural_patches(n_per_class: int = 40, size: int = 64, split: str = "val", s
                     description=f"{len(y)} {split} patches of {size} px from {len(names)} photographs")
 
 
-def unlabelled_micrographs(n_synthetic: int = 2000, ch_simulations: Sequence[int] = CH_PRETRAIN_SIMULATIONS,
-                           n_cahn_hilliard: int | None = None, seed: int = 0) -> np.ndarray:
-    """Unlabelled 64 × 64 micrographs in [0, 1]: Cahn–Hilliard microstructures of the companion book
-    (mdsdata MDS-3, MIT; ``n_cahn_hilliard`` of them, all if None) and ``n_synthetic`` synthetic micrographs
-    (:func:`mlpc.datasets.micrographs.microstructure_classes` with the labels thrown away), shuffled."""
-    from mlpc.datasets import book_data, micrographs
+def unlabelled_micrographs(ch_simulations: Sequence[int] = CH_PRETRAIN_SIMULATIONS, n_cahn_hilliard: int | None = None,
+                           seed: int = 0) -> np.ndarray:
+    """Unlabelled 64 × 64 micrographs in [0, 1] for self-supervised pretraining: Cahn–Hilliard microstructures
+    of the companion book (mdsdata MDS-3, MIT; ``n_cahn_hilliard`` of them, all if None), shuffled.
 
-    if int(n_synthetic) != n_synthetic or not 0 <= n_synthetic <= 20_000:
-        raise ValueError(f"n_synthetic must be an integer in [0, 20000], got {n_synthetic!r}")
-    parts = []
-    if len(ch_simulations):
-        ch = book_data.load_cahn_hilliard(list(ch_simulations), n=n_cahn_hilliard, seed=seed)
-        parts.append(ch.images.astype(np.float32) / 255.0)
-    if n_synthetic:
-        n_per_class = -(-int(n_synthetic) // len(micrographs.MICROSTRUCTURE_CLASSES))
-        synth = micrographs.microstructure_classes(n_per_class, 64, seed=seed).X[:n_synthetic]
-        parts.append(synth.astype(np.float32))
-    if not parts:
-        raise ValueError("ask for at least one micrograph (n_synthetic > 0 or some ch_simulations)")
-    X = np.concatenate(parts)
+    Deliberately NOT the generator of the downstream task (:func:`mlpc.datasets.micrographs.microstructure_classes`):
+    a backbone pretrained on images of the very generator it is then tested on wins by construction."""
+    from mlpc.datasets import book_data
+
+    if not len(ch_simulations):
+        raise ValueError("ch_simulations must name at least one Cahn–Hilliard simulation (0-17)")
+    ch = book_data.load_cahn_hilliard(list(ch_simulations), n=n_cahn_hilliard, seed=seed)
+    X = ch.images.astype(np.float32) / 255.0
     return X[np.random.default_rng(seed).permutation(len(X))]
 
 
@@ -481,9 +480,9 @@ def pretrain_simclr(images: np.ndarray, steps: int = 1500, batch_size: int = 256
 
 
 def micrograph_validation_set(seed: int = 12345) -> np.ndarray:
-    """The seeded validation micrographs of the SSL backbone: 256 Cahn–Hilliard images of the held-out
-    simulations 15–17 and 256 synthetic micrographs of a seed not used for pretraining."""
-    return unlabelled_micrographs(256, CH_VALIDATION_SIMULATIONS, n_cahn_hilliard=256, seed=seed)
+    """The seeded validation micrographs of the SSL backbone: 512 Cahn–Hilliard images of the held-out
+    simulations 15–17 (never seen in pretraining)."""
+    return unlabelled_micrographs(CH_VALIDATION_SIMULATIONS, n_cahn_hilliard=512, seed=seed)
 
 
 @torch.no_grad()
@@ -631,7 +630,7 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 256) -> np.ndarra
 
 
 def learning_curve(X_pool: np.ndarray, y_pool: np.ndarray, X_val: np.ndarray, y_val: np.ndarray,
-                   n_per_class: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
+                   n_per_class: Sequence[int], seeds: Sequence[int] = (0, 1, 2, 3, 4),
                    methods: Sequence[str] = ("scratch", "finetune-micrograph"), steps: int = 100,
                    batch_size: int = 16, augment: Sequence[str] = ("d4",), crop: int | None = None,
                    C: float = 1.0) -> pd.DataFrame:
@@ -639,27 +638,41 @@ def learning_curve(X_pool: np.ndarray, y_pool: np.ndarray, X_val: np.ndarray, y_
 
     For every seed a stratified, nested subset of ``n_per_class`` images per class is drawn from the pool;
     all methods see the same subset and are scored on the same validation set. Methods: keys of
-    :data:`METHODS`; ``steps``, ``batch_size``, ``augment`` and ``crop`` go to :func:`fine_tune`.
-    Columns: ``method``, ``n_per_class``, ``n_train``, ``seed``, ``accuracy``,
-    ``seconds``.
+    :data:`METHODS`; ``steps``, ``batch_size``, ``augment`` and ``crop`` go to :func:`fine_tune` (and the
+    same ``steps``, ``batch_size`` and D4 augmentation to :func:`mlpc.efficientnet.fine_tune_tail` for
+    ``"finetune-imagenet"``: same images, steps, batches and augmentation for every trained method).
+    Frozen features are computed once per image. Columns: ``method``, ``n_per_class``, ``n_train``,
+    ``seed``, ``accuracy``, ``seconds``.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown methods {unknown!r}; choose from {tuple(METHODS)}")
+    subsets = {(s, int(n)): stratified_subset(y_pool, int(n), seed=s) for s in seeds for n in n_per_class}
     features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for m in methods:
-        if m.startswith("probe-"):
+        if m.startswith("probe-") and m != "probe-imagenet":
             bb = load_backbone(m.removeprefix("probe-"))
             features[m] = (extract_features(bb, X_pool), extract_features(bb, X_val))
+    imagenet = _imagenet_activations(X_pool, X_val, methods, subsets, augment, crop)
+    if "probe-imagenet" in methods:
+        from mlpc import efficientnet
+
+        acts = imagenet["pool"][:, 0] if imagenet["pool"].ndim == 5 else imagenet["pool"]  # k = 0: identity
+        used = efficientnet.pooled_features(imagenet["model"], acts)
+        f_pool = np.zeros((len(y_pool), used.shape[1]), dtype=used.dtype)
+        f_pool[imagenet["rows"]] = used
+        features["probe-imagenet"] = (f_pool, efficientnet.pooled_features(imagenet["model"], imagenet["val"]))
     rows = []
     for seed in seeds:
         for n in n_per_class:
-            idx = stratified_subset(y_pool, int(n), seed=seed)
+            idx = subsets[seed, int(n)]
             for m in methods:
                 t0 = time.perf_counter()
                 if m in features:
                     f_pool, f_val = features[m]
                     acc = linear_probe_accuracy(f_pool[idx], y_pool[idx], f_val, y_val, C=C)
+                elif m == "finetune-imagenet":
+                    acc = _imagenet_fine_tune_accuracy(imagenet, idx, y_pool, y_val, steps, batch_size, seed)
                 else:
                     init = "scratch" if m == "scratch" else m.removeprefix("finetune-")
                     model = fine_tune(X_pool[idx], y_pool[idx], init=init, n_classes=int(np.max(y_pool)) + 1,
@@ -669,6 +682,38 @@ def learning_curve(X_pool: np.ndarray, y_pool: np.ndarray, X_val: np.ndarray, y_
                 rows.append({"method": m, "n_per_class": int(n), "n_train": len(idx), "seed": int(seed),
                              "accuracy": acc, "seconds": time.perf_counter() - t0})
     return pd.DataFrame(rows)
+
+
+def _imagenet_activations(X_pool: np.ndarray, X_val: np.ndarray, methods: Sequence[str],
+                          subsets: dict[tuple[int, int], np.ndarray], augment: Sequence[str],
+                          crop: int | None) -> dict:
+    """Frozen EfficientNet trunk activations, once: for the pool images any subset uses (all 8 symmetry
+    operations when fine-tuning with ``"d4"``) and for the validation set. Empty when no ImageNet method."""
+    if not any(m.endswith("-imagenet") for m in methods):
+        return {}
+    if crop is not None or any(a != "d4" for a in augment):
+        raise ValueError("the ImageNet methods train on precomputed activations: use augment=('d4',) or (), "
+                         f"crop=None; got augment={tuple(augment)!r}, crop={crop!r}")
+    from mlpc import efficientnet
+
+    model = efficientnet.load_efficientnet()
+    rows = np.unique(np.concatenate(list(subsets.values())))
+    d4 = "finetune-imagenet" in methods and "d4" in augment
+    pool = efficientnet.trunk_activations(model, X_pool[rows], d4=d4)
+    where = np.full(len(X_pool), -1)
+    where[rows] = np.arange(len(rows))
+    return {"model": model, "rows": rows, "where": where, "pool": pool,
+            "val": efficientnet.trunk_activations(model, X_val)}
+
+
+def _imagenet_fine_tune_accuracy(imagenet: dict, idx: np.ndarray, y_pool: np.ndarray, y_val: np.ndarray,
+                                 steps: int, batch_size: int, seed: int) -> float:
+    from mlpc import efficientnet
+
+    tail = efficientnet.fine_tune_tail(imagenet["model"], imagenet["pool"][imagenet["where"][idx]], y_pool[idx],
+                                       n_classes=int(np.max(y_pool)) + 1, steps=steps, batch_size=batch_size,
+                                       seed=seed)
+    return float((efficientnet.predict_tail(tail, imagenet["val"]) == np.asarray(y_val)).mean())
 
 
 def summarise(curve: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """Week 6 figures: data scarcity, pretrained backbones, physically allowed augmentation, and when transfer
 learning helps.
 
-The backbones are the two shipped in ``code/mlpc/data/weights`` (:mod:`mlpc.transfer`): one supervised on patches of
-photographs (the stand-in for an ImageNet model) and one self-supervised (SimCLR) on unlabelled micrographs.
+The backbones: the real ImageNet-pretrained EfficientNet-Lite0 (:mod:`mlpc.efficientnet`) and the two small CNNs
+shipped in ``code/mlpc/data/weights`` (:mod:`mlpc.transfer`): one self-supervised (SimCLR) on Cahn–Hilliard
+micrographs only, one supervised on patches of photographs (a stand-in, kept for the filter and invariance slides).
 Downstream tasks use :func:`mlpc.datasets.micrographs.microstructure_classes` (four microstructure classes,
 64 px at 1 µm/px) and the lamellar colonies of :mod:`mlpc.physical_augmentation`.
 
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mlpc import efficientnet, transfer
 from mlpc import physical_augmentation as pa
-from mlpc import transfer
 from mlpc.datasets import book_data, imaging, micrographs
 from mlpc.plotting import OKABE_ITO, close, label, new_figure, show_image
 
@@ -41,7 +43,12 @@ METHOD_STYLE = {
     "probe-micrograph": (OKABE_ITO[0], "D", ":"),
     "finetune-natural": (OKABE_ITO[1], "s", "-"),
     "finetune-micrograph": (OKABE_ITO[0], "D", "-"),
+    "probe-imagenet": (OKABE_ITO[4], "^", ":"),
+    "finetune-imagenet": (OKABE_ITO[4], "^", "-"),
 }
+#: The methods of the week's comparison, in the order they are drawn.
+COMPARISON = ("probe-random", "scratch", "probe-micrograph", "finetune-micrograph", "probe-imagenet",
+              "finetune-imagenet")
 PHOTO_NAMES = {"camera": "cameraman", "chelsea": "cat", "hubble": "deep field"}
 SHORT_CLASS = {"equiaxed_grains": "grains", "lamellar": "lamellar", "particles": "particles", "porous": "porous"}
 
@@ -122,10 +129,11 @@ def effective_samples_figure(n_sims: int = 3, n_per_sim: int = 5) -> Figure:
 # --------------------------------------------------------------------------------------------------
 
 def pretraining_data_figure(seed: int = 0) -> Figure:
-    """Top: training patches of the natural-image backbone with their labels (the photograph). Bottom: two
-    unlabelled micrographs and two SimCLR views of each (crop, D4, probe blur, Poisson noise)."""
+    """Top: training patches of the photo-patch stand-in with their labels (the photograph). Bottom: two
+    unlabelled Cahn–Hilliard micrographs (the SSL pretraining data) and two SimCLR views of each (crop, D4,
+    probe blur, Poisson noise)."""
     patches = transfer.natural_patches(n_per_class=1, split="train", seed=seed)
-    micro = transfer.unlabelled_micrographs(n_synthetic=8, ch_simulations=[0], n_cahn_hilliard=8, seed=seed)
+    micro = transfer.unlabelled_micrographs(ch_simulations=[0, 9], n_cahn_hilliard=8, seed=seed)
     picks = [micro[0], micro[3]]
     fig, axes = new_figure(6, 2, size=(11.0, 4.4))
     show_idx = [0, 1, 3, 5, 7, 9]
@@ -142,7 +150,51 @@ def pretraining_data_figure(seed: int = 0) -> Figure:
     return close(fig)
 
 
-FILTER_ROWS = {"random": "random init", "natural": "natural images", "micrograph": "micrographs (SSL)"}
+#: The two photographs of scikit-image (CC0) the ImageNet network is asked to name.
+PHOTOS = {"coffee": "coffee.png", "chelsea": "chelsea.png"}
+
+
+def skimage_photo(file: str) -> np.ndarray:
+    """An RGB photograph bundled with scikit-image (read from its package folder, never downloaded), in [0, 1]."""
+    import skimage
+    from PIL import Image
+
+    return np.asarray(Image.open(Path(skimage.__file__).resolve().parent / "data" / file).convert("RGB"),
+                      dtype=np.float32) / 255.0
+
+
+def photo_predictions(top: int = 3) -> pd.DataFrame:
+    """EfficientNet-Lite0's top-``top`` ImageNet classes for scikit-image's coffee and cat photographs (224 px,
+    RGB): columns ``photo``, ``rank``, ``class_index``, ``class_name``, ``probability``."""
+    rows = []
+    for photo, file in PHOTOS.items():
+        rgb = skimage_photo(file)
+        for rank, (k, p) in enumerate(efficientnet.classify_photo(rgb, _efficientnet(), top=top), start=1):
+            rows.append({"photo": photo, "rank": rank, "class_index": k,
+                         "class_name": efficientnet.IMAGENET_CLASSES.get(k, f"class {k}"), "probability": p})
+    return pd.DataFrame(rows)
+
+
+def photo_figure(predictions: pd.DataFrame) -> Figure:
+    """Each photograph of :func:`photo_predictions` beside a bar chart of the network's top ImageNet classes."""
+    photos = list(dict.fromkeys(predictions["photo"]))
+    fig, axes = new_figure(2 * len(photos), size=(11.0, 3.2),
+                           gridspec_kw={"width_ratios": [1.0, 1.1] * len(photos)})
+    for j, photo in enumerate(photos):
+        show_image(axes[2 * j], skimage_photo(PHOTOS[photo]))
+        axes[2 * j].set_title(f"skimage '{photo}' (CC0)", fontsize=13)
+        sub = predictions[predictions["photo"] == photo].sort_values("rank", ascending=False)
+        ax = axes[2 * j + 1]
+        ax.barh(range(len(sub)), sub["probability"], color=OKABE_ITO[4])
+        ax.set_yticks(range(len(sub)), sub["class_name"], fontsize=13)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Probability", fontsize=13)
+        for y, p in enumerate(sub["probability"]):
+            ax.text(min(p + 0.03, 0.75), y, f"{p:.2f}", va="center", fontsize=12)
+    return close(fig)
+
+
+FILTER_ROWS = {"random": "random init", "natural": "photo-patch stand-in", "micrograph": "micrographs (SSL)"}
 
 
 def first_layer_filters_figure(n_show: int = 8) -> Figure:
@@ -310,48 +362,73 @@ def microstructure_task(pool_per_class: int = 25, val_per_class: int = 50) -> Cl
     return ClassTask("microstructure class", pool.X, pool.y, val.X, val.y, names)
 
 
-def transfer_learning_curve(task: ClassTask, probe_sizes: tuple[int, ...] = (2, 5, 10, 25),
-                            train_sizes: tuple[int, ...] = (2, 10), seeds: tuple[int, ...] = (0, 1, 2),
-                            steps: int = 100, batch_size: int = 16) -> pd.DataFrame:
-    """Learning curves on ``task``: linear probes of the random, natural and micrograph backbones at
-    ``probe_sizes``, the CNN from scratch and the fine-tuned micrograph backbone at ``train_sizes``
-    (images per class), every seed on the same nested subsets and the same validation set."""
-    probes = transfer.learning_curve(task.X_pool, task.y_pool, task.X_val, task.y_val, probe_sizes, seeds,
-                                     methods=("probe-random", "probe-natural", "probe-micrograph"))
-    trained = transfer.learning_curve(task.X_pool, task.y_pool, task.X_val, task.y_val, train_sizes, seeds,
-                                      methods=("scratch", "finetune-micrograph"), steps=steps,
-                                      batch_size=batch_size)
-    return pd.concat([probes, trained], ignore_index=True)
+def transfer_comparison(task: ClassTask, sizes: tuple[int, ...] = (2, 10), seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+                        steps: int = 60, batch_size: int = 16) -> pd.DataFrame:
+    """The week's comparison on ``task``: a small CNN from scratch, the micrograph SSL backbone and the
+    ImageNet EfficientNet-Lite0, each fine-tuned (same labelled subsets, ``steps`` Adam steps of
+    ``batch_size``, random 90° rotations and mirrors) and as a linear probe, plus a probe of random weights;
+    ``sizes`` images per class, every seed on the same nested subsets and the same validation set.
+    One row per method, size and seed (:func:`mlpc.transfer.learning_curve`)."""
+    return transfer.learning_curve(task.X_pool, task.y_pool, task.X_val, task.y_val, sizes, seeds,
+                                   methods=COMPARISON, steps=steps, batch_size=batch_size)
 
 
-def learning_curve_figure(curve: pd.DataFrame, chance: float | None = None, ax_title: str | None = None) -> Figure:
-    """Validation accuracy against labelled images per class (log axis), mean ± standard deviation over
-    seeds, one line per method."""
+def comparison_figure(curve: pd.DataFrame, chance: float) -> Figure:
+    """Validation accuracy of every method, one panel per training-set size: each seed as a dot, the mean ±
+    standard deviation as a bar, the majority-class baseline as a dashed line."""
     summary = transfer.summarise(curve)
-    fig, ax = new_figure(size=(11.0, 4.4))
-    for method, grp in summary.groupby("method", sort=False):
-        colour, marker, ls = METHOD_STYLE[method]
-        ax.errorbar(grp["n_per_class"], grp["mean"], yerr=grp["std"].fillna(0), color=colour, marker=marker,
-                    ls=ls, capsize=4, label=transfer.METHODS[method])
-    if chance is not None:
-        ax.axhline(chance, color="0.6", lw=1.2, ls="--")
-        ax.text(summary["n_per_class"].min(), chance + 0.01, "chance", color="0.45", fontsize=13)
-    ax.set_xscale("log")
-    ticks = sorted(summary["n_per_class"].unique())
-    ax.set_xticks(ticks, [str(t) for t in ticks])
-    ax.minorticks_off()
-    ax.set_xlabel("Labelled training images per class")
-    ax.set_ylabel("Validation accuracy")
-    if ax_title:
-        ax.set_title(ax_title, fontsize=16)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=14)
+    sizes = sorted(curve["n_per_class"].unique())
+    methods = [m for m in COMPARISON if m in set(curve["method"])]
+    fig, axes = new_figure(len(sizes), size=(11.0, 4.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, n in zip(axes, sizes, strict=True):
+        for i, m in enumerate(methods):
+            colour, marker, _ = METHOD_STYLE[m]
+            pts = curve[(curve["method"] == m) & (curve["n_per_class"] == n)]["accuracy"].to_numpy()
+            row = summary[(summary["method"] == m) & (summary["n_per_class"] == n)].iloc[0]
+            ax.errorbar(i, row["mean"], yerr=row["std"], color=colour, marker="_", ms=26, mew=3, capsize=6,
+                        lw=2)
+            ax.plot(i + np.linspace(-0.18, 0.18, len(pts)), pts, ls="none", marker=marker, color=colour,
+                    ms=6, alpha=0.8, mfc="none" if m.startswith("probe") else colour)
+        ax.axhline(chance, color="0.4", ls="--", lw=1.5)
+        ax.text(len(methods) - 0.5, chance + 0.015, "majority class", color="0.35", fontsize=12, ha="right")
+        ax.set_xticks(range(len(methods)), [_short_method(m) for m in methods], fontsize=12, rotation=30,
+                      ha="right", rotation_mode="anchor")
+        ax.set_title(f"{n} labelled images per class", fontsize=15)
+        ax.set_ylim(0, 1.02)
+    axes[0].set_ylabel("Validation accuracy")
     return close(fig)
 
 
-def transfer_tasks(n_per_class: int = 5, seeds: tuple[int, ...] = (0, 1, 2), micro: ClassTask | None = None
+def _short_method(method: str) -> str:
+    kind, _, source = method.partition("-")
+    if method == "scratch":
+        return "scratch CNN"
+    name = {"random": "random", "micrograph": "SSL", "imagenet": "ImageNet", "natural": "photo stand-in"}[source]
+    return f"{name} {'probe' if kind == 'probe' else 'fine-tuned'}"
+
+
+#: Backbones of the failure figure: random weights, the photo-patch stand-in, the micrograph SSL CNN, ImageNet.
+TASK_BACKBONES = {"random": ("0.6", "random init"), "natural": (OKABE_ITO[1], "photo-patch stand-in"),
+                  "micrograph": (OKABE_ITO[0], "micrograph SSL"), "imagenet": (OKABE_ITO[4], "ImageNet EfficientNet")}
+
+
+def _probe_features(name: str, X: np.ndarray) -> np.ndarray:
+    """Frozen features of ``X`` from a course backbone or (``"imagenet"``) the EfficientNet-Lite0."""
+    if name == "imagenet":
+        return efficientnet.extract_features(_efficientnet(), X)
+    return transfer.extract_features(transfer.load_backbone(name), X)
+
+
+@functools.cache
+def _efficientnet():
+    return efficientnet.load_efficientnet()
+
+
+def transfer_tasks(n_per_class: int = 5, seeds: tuple[int, ...] = (0, 1, 2, 3, 4), micro: ClassTask | None = None
                    ) -> pd.DataFrame:
-    """Linear-probe accuracy (mean, std over seeds) of the random, natural and micrograph backbones on three
-    tasks with ``n_per_class`` labelled images per class: microstructure class (morphology), growth
+    """Linear-probe accuracy (mean, std over seeds) of the random, photo-patch, micrograph and ImageNet
+    backbones on three tasks with ``n_per_class`` labelled images per class: microstructure class (morphology), growth
     direction of lamellar eutectics (a direction), and the element of a BSE micrograph (absolute grey
     level). ``micro``: an already built :func:`microstructure_task` to reuse."""
     ms = micro or microstructure_task(pool_per_class=max(n_per_class, 10), val_per_class=50)
@@ -366,9 +443,8 @@ def transfer_tasks(n_per_class: int = 5, seeds: tuple[int, ...] = (0, 1, 2), mic
     }
     rows = []
     for task, (Xp, yp, Xv, yv) in tasks.items():
-        for name in ("random", "natural", "micrograph"):
-            bb = transfer.load_backbone(name)
-            fp, fv = transfer.extract_features(bb, Xp), transfer.extract_features(bb, Xv)
+        for name in TASK_BACKBONES:
+            fp, fv = _probe_features(name, Xp), _probe_features(name, Xv)
             accs = [transfer.linear_probe_accuracy(fp[i], yp[i], fv, yv)
                     for i in (transfer.stratified_subset(yp, n_per_class, s) for s in seeds)]
             rows.append({"task": task, "backbone": name, "mean": float(np.mean(accs)),
@@ -379,17 +455,15 @@ def transfer_tasks(n_per_class: int = 5, seeds: tuple[int, ...] = (0, 1, 2), mic
 def transfer_tasks_figure(table: pd.DataFrame) -> Figure:
     """Grouped bars: linear-probe accuracy per task and backbone, with the chance level of each task."""
     tasks = list(dict.fromkeys(table["task"]))
-    styles = {"random": ("0.6", "random init"), "natural": (OKABE_ITO[1], "natural images"),
-              "micrograph": (OKABE_ITO[0], "micrographs (SSL)")}
     fig, ax = new_figure(size=(11.0, 4.8))
-    width = 0.26
-    for j, (name, (colour, lab)) in enumerate(styles.items()):
+    width = 0.2
+    for j, (name, (colour, lab)) in enumerate(TASK_BACKBONES.items()):
         sub = table[table["backbone"] == name].set_index("task").loc[tasks]
-        x = np.arange(len(tasks)) + (j - 1) * width
+        x = np.arange(len(tasks)) + (j - 1.5) * width
         ax.bar(x, sub["mean"], width, yerr=sub["std"], capsize=4, color=colour, label=lab)
     for i, task in enumerate(tasks):
         chance = float(table.loc[table["task"] == task, "chance"].iloc[0])
-        ax.hlines(chance, i - 1.6 * width, i + 1.6 * width, color="black", ls="--", lw=1.5)
+        ax.hlines(chance, i - 2.1 * width, i + 2.1 * width, color="black", ls="--", lw=1.5)
     ax.set_xticks(range(len(tasks)), tasks, fontsize=14)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("Linear-probe accuracy")
