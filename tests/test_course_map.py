@@ -45,7 +45,14 @@ def _listed_urls(schedule: Schedule) -> set[str]:
             urls.add(str(Path(w.deck).with_suffix(".html")))
         if w.slug:
             urls |= {f"handouts/{w.slug}.html", f"solutions/{w.slug}.html"}
+    urls |= {f"{folder}/{lab.stem}.html" for lab in course_map.OPTIONAL_LABS for folder in ("handouts", "solutions")}
     return urls | {pdf_url(u) for u in urls}
+
+
+def _week_text(schedule: Schedule, number: int) -> str:
+    """A week's deck and exercise source, the files a link to that week promises."""
+    week = schedule.week(number)
+    return "\n".join((ROOT / rel).read_text(encoding="utf-8") for rel in (week.deck, week.exercise_source) if rel)
 
 
 def test_outcomes_are_the_course_page_verbatim():
@@ -134,3 +141,48 @@ def test_self_test_answers_appear_only_after_release(schedule):
     late = course_map.self_test_markdown(schedule, when=schedule.week(13).release_at, mode="student")
     assert "answer released" not in late and course_map.SELF_TESTS[0].answer in late
     assert {t.week for t in course_map.SELF_TESTS} == set(range(7, 14))
+
+
+@pytest.mark.parametrize("items", [course_map.LEARNING_OUTCOMES, course_map.LAB_POSSIBILITIES,
+                                   course_map.DIFFICULT_TOPICS], ids=["outcomes", "labs", "topics"])
+def test_every_link_points_to_a_week_that_teaches_it(schedule, items):
+    """Each (item, week) link names the evidence that week's deck or exercise must contain, and it does."""
+    missing = []
+    for item in items:
+        assert len(item.evidence) == len(item.weeks), f"one evidence pattern per week: {item.text}"
+        for number, pattern in zip(item.weeks, item.evidence, strict=True):
+            if not re.search(pattern, _week_text(schedule, number), re.I):
+                missing.append(f"Week {number} lacks /{pattern}/ for: {item.text}")
+    assert not missing, "\n".join(missing)
+
+
+def test_evidence_check_fails_for_a_false_link(schedule):
+    """The check above can fail: Week 2 (Fourier, data formation) does not teach Gaussian Processes."""
+    assert not re.search(course_map.LEARNING_OUTCOMES[4].evidence[0], _week_text(schedule, 2), re.I)
+    assert not re.search(r"NMF of an EELS map", _week_text(schedule, 4), re.I)
+
+
+def test_process_maps_and_surrogate_links_are_the_ones_the_weeks_realise():
+    outcomes = {m.text: m.weeks for m in course_map.LEARNING_OUTCOMES}
+    labs = {m.text: m.weeks for m in course_map.LAB_POSSIBILITIES}
+    assert 7 in outcomes["Apply Gaussian Processes and neural networks as surrogate models."]
+    assert {7, 8} <= set(outcomes["Evaluate generalization, robustness, and uncertainty in experimental ML models."])
+    assert {7, 8} <= set(outcomes["Integrate physical constraints into ML workflows."])
+    assert labs["GP-based process maps."] == (11,)  # Week 8's process map uses boosted trees, not a GP
+
+
+def test_every_optional_lab_is_linked_from_its_lab_and_realises_it(schedule):
+    assert course_map.OPTIONAL_LABS, "lab 9 (EBSD pattern classification) is realised by an optional lab"
+    rendered = course_map.labs_markdown(schedule)
+    for lab in course_map.OPTIONAL_LABS:
+        source = ROOT / lab.source
+        assert source.exists() and source.parent.name == "exercises", source
+        item = course_map.LAB_POSSIBILITIES[lab.lab - 1]
+        line = next(line for line in rendered.split("\n- ") if item.text in line)
+        assert f"handouts/{lab.stem}.html" in line
+        assert "EBSD pattern" in item.text and re.search(r"EBSD pattern", source.read_text(encoding="utf-8"))
+    lab = course_map.OPTIONAL_LABS[0]
+    week = schedule.week(lab.week)
+    before = course_map.lab_links(lab, schedule, when=week.lecture.starts_at, mode="student")
+    after = course_map.lab_links(lab, schedule, when=week.release_at, mode="student")
+    assert "solutions/" not in before and f"solutions/{lab.stem}.html" in after
