@@ -76,3 +76,19 @@ def test_task1_modulation_number():
     data = ebsd_texture_classification(n_per_class=100, shape_px=(40, 40), seed=0)
     ratio = data.counts / data.background_counts
     assert float((ratio.std(axis=(1, 2)) / ratio.mean(axis=(1, 2))).mean()) == pytest.approx(0.049, abs=0.0015)
+
+
+def test_task3_pixel_classifier_calls_most_gamma_fibre_patterns_random():
+    """Task 3's reading of the confusion matrix (seed 0, the lab's split)."""
+    from sklearn.metrics import confusion_matrix
+    from sklearn.model_selection import train_test_split
+
+    from mlpc.datasets.ebsd import ebsd_texture_classification
+
+    data = ebsd_texture_classification(n_per_class=100, shape_px=(40, 40), seed=0)
+    rows = ec.normalise_patterns(data.counts, data.background_counts)
+    train, test = train_test_split(np.arange(len(rows)), test_size=0.3, stratify=data.labels, random_state=0)
+    model = ec.pixel_classifier().fit(rows[train], data.labels[train])
+    matrix = confusion_matrix(data.labels[test], model.predict(rows[test]))
+    assert matrix[2, 3] > matrix[2].sum() / 2  # γ fibre -> random
+    assert matrix[0, 0] > matrix[0].sum() / 2 and matrix[1, 1] > matrix[1].sum() / 2  # cube, Goss mostly right
