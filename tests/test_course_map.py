@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from coursebuild import course_map
 from coursebuild.pages import pdf_url
@@ -186,3 +187,33 @@ def test_every_optional_lab_is_linked_from_its_lab_and_realises_it(schedule):
     before = course_map.lab_links(lab, schedule, when=week.lecture.starts_at, mode="student")
     after = course_map.lab_links(lab, schedule, when=week.release_at, mode="student")
     assert "solutions/" not in before and f"solutions/{lab.stem}.html" in after
+
+
+def test_concept_map_covers_every_teaching_week_and_draws_every_link(schedule):
+    keys = [c.key for c in course_map.CONCEPTS]
+    assert len(set(keys)) == len(keys)
+    assert sorted(c.week for c in course_map.CONCEPTS) == list(range(1, 14))
+    assert len({(c.row, c.column) for c in course_map.CONCEPTS}) == len(keys), "two concepts in one place"
+    for a, relation, b in course_map.CONCEPT_LINKS:
+        assert a in keys and b in keys and a != b and relation.strip()
+    linked = {k for a, _, b in course_map.CONCEPT_LINKS for k in (a, b)}
+    assert linked == set(keys), "every concept is linked to another"
+    text = course_map.concept_map_markdown()
+    assert text.count("\n") == len(course_map.CONCEPT_LINKS)
+    assert ("**Signal surrogates** (Week 7) — is the forward model searched in — **Inverse problems, process maps**"
+            in text)
+    fig = course_map.concept_map_figure(schedule)
+    ax = fig.axes[0]
+    boxes = [t for t in ax.texts if t.get_text()]
+    assert {t.get_text().split("\nWeek")[0] for t in boxes} == {c.label for c in course_map.CONCEPTS}
+    arrows = [t for t in ax.texts if isinstance(t, Annotation) and t.arrow_patch is not None]
+    assert len(arrows) == len(course_map.CONCEPT_LINKS)
+    width_in = fig.get_size_inches()[0]
+    assert width_in <= 5.0 and min(t.get_fontsize() for t in boxes) >= 12  # ≥ 12 px at 390 px wide
+
+
+def test_review_covers_week_7_and_every_unit():
+    weeks = {n for m in course_map.DIFFICULT_TOPICS for n in m.weeks}
+    assert 7 in weeks
+    units = {load().week(n).unit for n in weeks}
+    assert units == set(load().units)

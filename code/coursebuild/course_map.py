@@ -159,6 +159,79 @@ SELF_TESTS: tuple[SelfTest, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Concept:
+    """A node of the review's concept map: a short label, the week that teaches it, its place in the drawing.
+
+    ``row`` counts from the top; ``column`` is 0 (left), 1 (right) or 0.5 (centre): the layout keeps most links
+    between neighbouring rows, so that a phone-width drawing stays legible.
+    """
+
+    key: str
+    label: str
+    week: int
+    row: int
+    column: float
+
+
+#: The concept map of the review page: one central concept per teaching week ...
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("data", "Materials data\n(PSPP, noise)", 1, 0, 0),
+    Concept("formation", "Physics of\ndata formation", 2, 0, 1),
+    Concept("leakage", "Leakage,\ngrouped splits", 3, 1, 0),
+    Concept("nmf", "Spectral\nunmixing (NMF)", 9, 1, 1),
+    Concept("surrogate", "Signal\nsurrogates", 7, 2, 0),
+    Concept("features", "Features vs\nlearned", 4, 2, 1),
+    Concept("maps", "Inverse problems,\nprocess maps", 8, 3, 0),
+    Concept("cnn", "CNNs,\nreceptive field", 5, 3, 1),
+    Concept("gp", "GP uncertainty,\nBayesian opt.", 11, 4, 0),
+    Concept("transfer", "Transfer with\nfew labels", 6, 4, 1),
+    Concept("constraints", "Physical\nconstraints", 12, 5, 0),
+    Concept("attention", "Attention,\ntransformers", 10, 5, 1),
+    Concept("honest", "Honest comparison,\nexplanation", 13, 6, 0.5),
+)
+
+#: ... and how they build on each other: (from, relation, to), read "from — relation — to".
+CONCEPT_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("data", "is made by instruments, explained by", "formation"),
+    ("formation", "fixes the noise model (Poisson) of", "nmf"),
+    ("formation", "names the non-physical cues (scale bars, gain) tested in", "honest"),
+    ("data", "has few independent specimens, hence", "leakage"),
+    ("leakage", "sets the split (by time, by machine) of", "surrogate"),
+    ("leakage", "is re-tested over seeds, same model and budget, in", "honest"),
+    ("features", "are learned from pixels by", "cnn"),
+    ("cnn", "is reused with few labelled micrographs by", "transfer"),
+    ("cnn", "sees locally; globally, with a memory cost:", "attention"),
+    ("surrogate", "is the forward model searched in", "maps"),
+    ("maps", "gain uncertainty and a design loop from", "gp"),
+    ("maps", "use monotone limits, generalised in", "constraints"),
+    ("gp", "says where the model is blind; extrapolation needs", "constraints"),
+    ("nmf", "supplies spectra for the multi-modal fusion in", "honest"),
+)
+
+
+def concept_map_markdown() -> str:
+    """The concept map as text (the figure's text equivalent): one line per link, with the weeks."""
+    by_key = {c.key: c for c in CONCEPTS}
+
+    def name(key: str) -> str:
+        c = by_key[key]
+        return f"**{c.label.replace(chr(10), ' ')}** (Week {c.week})"
+
+    return "\n".join(f"{i}. {name(a)} — {rel} — {name(b)}"
+                      for i, (a, rel, b) in enumerate(CONCEPT_LINKS, start=1)) + "\n"
+
+
+def concept_map_figure(schedule: Schedule | None = None):
+    """The concept map drawn (:func:`mlpc.figures.home.concept_map`), boxes coloured by the week's unit."""
+    from mlpc.figures.home import concept_map
+
+    schedule = schedule or load()
+    units = {w.number: list(schedule.units).index(w.unit) + 1 for w in schedule.weeks}
+    return concept_map([(c.key, c.label, c.week, c.row, c.column) for c in CONCEPTS],
+                       [(a, b) for a, _, b in CONCEPT_LINKS], units)
+
+
 def self_test_markdown(schedule: Schedule | None = None, when: dt.datetime | None = None,
                        mode: str | None = None) -> str:
     """Self-test questions by week; each answer appears once that week's solution is released."""
