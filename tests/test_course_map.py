@@ -217,3 +217,10 @@ def test_review_covers_week_7_and_every_unit():
     assert 7 in weeks
     units = {load().week(n).unit for n in weeks}
     assert units == set(load().units)
+
+
+def test_exercises_page_lists_every_optional_lab(schedule):
+    text = course_map.optional_labs_markdown(schedule)
+    for lab in course_map.OPTIONAL_LABS:
+        assert f"handouts/{lab.stem}.html" in text and f"Week {lab.week}" in text
+    assert "course_map.optional_labs_markdown()" in (ROOT / "exercises.qmd").read_text(encoding="utf-8")

@@ -287,6 +287,18 @@ def lab_links(lab: OptionalLab, schedule: Schedule, when: dt.datetime | None = N
     return text
 
 
+def optional_labs_markdown(schedule: Schedule | None = None, when: dt.datetime | None = None,
+                           mode: str | None = None) -> str:
+    """Every optional lab: the lab possibility it realises, the week it builds on, its handout and solution."""
+    schedule = schedule or load()
+    lines = []
+    for lab in OPTIONAL_LABS:
+        text = LAB_POSSIBILITIES[lab.lab - 1].text
+        links = lab_links(lab, schedule, when=when, mode=mode).removeprefix("Optional lab: ")
+        lines.append(f"- *Lab {lab.lab}: {esc(text)}* (builds on Week {lab.week}) — {links}")
+    return "\n".join(lines) + "\n"
+
+
 def _mapped_list(items: tuple[Mapping, ...], schedule: Schedule, numbered: bool, root: str = "",
                  labs: dict[int, OptionalLab] | None = None) -> str:
     lines = []
