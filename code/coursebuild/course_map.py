@@ -73,7 +73,7 @@ LEARNING_OUTCOMES: tuple[Mapping, ...] = (
     Mapping("Apply Gaussian Processes and neural networks as surrogate models.", (11, 7, 12),
             evidence=(r"Gaussian Process", r"surrogate", r"monotone network")),
     Mapping("Integrate physical constraints into ML workflows.", (12, 8, 7),
-            evidence=(r"penalty", r"monoton", r"respect the physics")),
+            evidence=(r"penalty", r"monoton", r"Features with a physical meaning")),
     Mapping("Critically assess claims about ML in materials processing and characterization.", (3, 10, 13),
             evidence=(r"leakage", r"when not to reach for a transformer", r"honest split")),
 )
