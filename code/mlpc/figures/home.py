@@ -55,8 +55,8 @@ def concept_map(concepts: list[tuple[str, str, int, int, float]], links: list[tu
 
     ``concepts`` are (key, label, week, row, column) with column 0 (left), 1 (right) or 0.5 (centre); ``links`` are
     (from key, to key) arrows: straight between neighbouring rows, otherwise routed in the margin of their
-    column; ``units`` maps a week to a colour index. The figure is 5 inches wide so that 12.5 pt labels stay
-    about 13 px tall on a 390 px screen; the relations belong in the page's text equivalent.
+    column; ``units`` maps a week to a colour index. The figure is 5 inches wide so that 12 pt labels stay
+    about 12 px tall on a 390 px screen; the relations belong in the page's text equivalent.
     """
     n_rows = max(c[3] for c in concepts) + 1
     fig, ax = new_figure(size=(5.0, 1.1 * n_rows + 0.2))
@@ -69,20 +69,22 @@ def concept_map(concepts: list[tuple[str, str, int, int, float]], links: list[tu
         colour = OKABE_ITO[units.get(week, 0) % len(OKABE_ITO)]
         place[key] = (row, column)
         boxes[key] = ax.text(0.25 + 0.5 * column, row, f"{text}\nWeek {week}", ha="center", va="center",
-                             fontsize=12.5, zorder=2, bbox={"boxstyle": "round,pad=0.35", "facecolor": "white",
+                             fontsize=12, zorder=2, bbox={"boxstyle": "round,pad=0.35", "facecolor": "white",
                                                             "edgecolor": colour, "linewidth": 2.5})
-    arms = {0: 60.0, 1: 60.0}  # points from a box centre to its margin route; grows so routes do not overlap
-    for a, b in sorted(links, key=lambda ab: abs(place[ab[1]][0] - place[ab[0]][0])):
+    routes = {0: 0.0, 1: 1.0}  # x of the next margin route on each side (data coordinates), moving inwards
+    for a, b in sorted(links, key=lambda ab: -abs(place[ab[1]][0] - place[ab[0]][0])):  # longest outermost
         (ra, ca), (rb, cb) = place[a], place[b]
-        style = "arc3,rad=0"
+        (xa, ya), (xb, yb) = boxes[a].get_position(), boxes[b].get_position()
+        start = (xa, ya)
         if abs(rb - ra) > 1 or (ra != rb and ca != cb and 0.5 not in (ca, cb)):
             side = ca if ca != 0.5 else cb
-            angle = 180 if side == 0 else 0
-            arms[side] += 9
-            arm_b = arms[side] + (90.0 if cb == 0.5 else 0.0)  # a centre box sits a quarter width (90 pt) further in
-            style = f"arc,angleA={angle},angleB={angle},armA={arms[side]},armB={arm_b},rad=6"
-        ax.annotate("", xy=boxes[b].get_position(), xytext=boxes[a].get_position(), zorder=1,
+            routes[side] += 0.018 if side == 0 else -0.018
+            x = routes[side]
+            ax.plot([xa, x, x], [ya, ya, yb], color="0.3", lw=1.3, zorder=1, solid_joinstyle="round")
+            start = (x, yb)  # the route ends level with the target; the arrow goes in from the side
+        ax.annotate("", xy=(xb, yb), xytext=start, zorder=1,
                     arrowprops={"arrowstyle": "-|>", "mutation_scale": 14, "linewidth": 1.3, "color": "0.3",
-                                "patchA": boxes[a].get_bbox_patch(), "patchB": boxes[b].get_bbox_patch(),
-                                "shrinkA": 2, "shrinkB": 2, "connectionstyle": style})
+                                "patchA": boxes[a].get_bbox_patch() if start == (xa, ya) else None,
+                                "patchB": boxes[b].get_bbox_patch(), "shrinkA": 2 if start == (xa, ya) else 0,
+                                "shrinkB": 2})
     return close(fig)

@@ -82,7 +82,7 @@ def shortcut_seed_study(seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> dict[str, n
 
 def shortcut_seeds_figure(study: dict[str, np.ndarray]) -> Figure:
     """Per metric: each seed as a line from "without bar" to "with bar", and the medians as black bars."""
-    fig, axes = new_figure(len(study), 1, size=(11.0, 4.6), sharey=True)
+    fig, axes = new_figure(len(study), 1, size=(11.0, 4.3), sharey=True)
     for ax, (name, vals) in zip(axes, study.items(), strict=True):
         for j, (w, wo) in enumerate(vals):
             dx = 0.05 * (j - (len(vals) - 1) / 2)  # seeds with equal values stay visible side by side
