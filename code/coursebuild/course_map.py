@@ -93,7 +93,7 @@ LAB_POSSIBILITIES: tuple[Mapping, ...] = (
     Mapping("Spectral decomposition (NMF) of EELS/XRD data.", (9,), "EDS and XRD maps; EELS as the optional lab",
             evidence=(r"NMF of an EELS map",)),
     Mapping("ML-assisted autofocus or EBSD pattern classification.", (4,),
-            "EBSD pattern classification; Week 4 introduces EBSD",
+            "EBSD pattern classification as an optional lab (autofocus is not covered); Week 4 introduces EBSD",
             evidence=(r"EBSD",)),
     Mapping("Multi-modal fusion of images, spectra, and process parameters.", (13,),
             evidence=(r"Multi-modal data of one specimen",)),
