@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from coursebuild import course_map
 from coursebuild.pages import pdf_url
@@ -45,7 +46,14 @@ def _listed_urls(schedule: Schedule) -> set[str]:
             urls.add(str(Path(w.deck).with_suffix(".html")))
         if w.slug:
             urls |= {f"handouts/{w.slug}.html", f"solutions/{w.slug}.html"}
+    urls |= {f"{folder}/{lab.stem}.html" for lab in course_map.OPTIONAL_LABS for folder in ("handouts", "solutions")}
     return urls | {pdf_url(u) for u in urls}
+
+
+def _week_text(schedule: Schedule, number: int) -> str:
+    """A week's deck and exercise source, the files a link to that week promises."""
+    week = schedule.week(number)
+    return "\n".join((ROOT / rel).read_text(encoding="utf-8") for rel in (week.deck, week.exercise_source) if rel)
 
 
 def test_outcomes_are_the_course_page_verbatim():
@@ -134,3 +142,85 @@ def test_self_test_answers_appear_only_after_release(schedule):
     late = course_map.self_test_markdown(schedule, when=schedule.week(13).release_at, mode="student")
     assert "answer released" not in late and course_map.SELF_TESTS[0].answer in late
     assert {t.week for t in course_map.SELF_TESTS} == set(range(7, 14))
+
+
+@pytest.mark.parametrize("items", [course_map.LEARNING_OUTCOMES, course_map.LAB_POSSIBILITIES,
+                                   course_map.DIFFICULT_TOPICS], ids=["outcomes", "labs", "topics"])
+def test_every_link_points_to_a_week_that_teaches_it(schedule, items):
+    """Each (item, week) link names the evidence that week's deck or exercise must contain, and it does."""
+    missing = []
+    for item in items:
+        assert len(item.evidence) == len(item.weeks), f"one evidence pattern per week: {item.text}"
+        for number, pattern in zip(item.weeks, item.evidence, strict=True):
+            if not re.search(pattern, _week_text(schedule, number), re.I):
+                missing.append(f"Week {number} lacks /{pattern}/ for: {item.text}")
+    assert not missing, "\n".join(missing)
+
+
+def test_evidence_check_fails_for_a_false_link(schedule):
+    """The check above can fail: Week 2 (Fourier, data formation) does not teach Gaussian Processes."""
+    assert not re.search(course_map.LEARNING_OUTCOMES[4].evidence[0], _week_text(schedule, 2), re.I)
+    assert not re.search(r"NMF of an EELS map", _week_text(schedule, 4), re.I)
+
+
+def test_process_maps_and_surrogate_links_are_the_ones_the_weeks_realise():
+    outcomes = {m.text: m.weeks for m in course_map.LEARNING_OUTCOMES}
+    labs = {m.text: m.weeks for m in course_map.LAB_POSSIBILITIES}
+    assert 7 in outcomes["Apply Gaussian Processes and neural networks as surrogate models."]
+    assert {7, 8} <= set(outcomes["Evaluate generalization, robustness, and uncertainty in experimental ML models."])
+    assert {7, 8} <= set(outcomes["Integrate physical constraints into ML workflows."])
+    assert labs["GP-based process maps."] == (11,)  # Week 8's process map uses boosted trees, not a GP
+
+
+def test_every_optional_lab_is_linked_from_its_lab_and_realises_it(schedule):
+    assert course_map.OPTIONAL_LABS, "lab 9 (EBSD pattern classification) is realised by an optional lab"
+    rendered = course_map.labs_markdown(schedule)
+    for lab in course_map.OPTIONAL_LABS:
+        source = ROOT / lab.source
+        assert source.exists() and source.parent.name == "exercises", source
+        item = course_map.LAB_POSSIBILITIES[lab.lab - 1]
+        line = next(line for line in rendered.split("\n- ") if item.text in line)
+        assert f"handouts/{lab.stem}.html" in line
+        assert "EBSD pattern" in item.text and re.search(r"EBSD pattern", source.read_text(encoding="utf-8"))
+    lab = course_map.OPTIONAL_LABS[0]
+    week = schedule.week(lab.week)
+    before = course_map.lab_links(lab, schedule, when=week.lecture.starts_at, mode="student")
+    after = course_map.lab_links(lab, schedule, when=week.release_at, mode="student")
+    assert "solutions/" not in before and f"solutions/{lab.stem}.html" in after
+
+
+def test_concept_map_covers_every_teaching_week_and_draws_every_link(schedule):
+    keys = [c.key for c in course_map.CONCEPTS]
+    assert len(set(keys)) == len(keys)
+    assert sorted(c.week for c in course_map.CONCEPTS) == list(range(1, 14))
+    assert len({(c.row, c.column) for c in course_map.CONCEPTS}) == len(keys), "two concepts in one place"
+    for a, relation, b in course_map.CONCEPT_LINKS:
+        assert a in keys and b in keys and a != b and relation.strip()
+    linked = {k for a, _, b in course_map.CONCEPT_LINKS for k in (a, b)}
+    assert linked == set(keys), "every concept is linked to another"
+    text = course_map.concept_map_markdown()
+    assert text.count("\n") == len(course_map.CONCEPT_LINKS)
+    assert ("**Signal surrogates** (Week 7) — is the forward model searched in — **Inverse problems, process maps**"
+            in text)
+    fig = course_map.concept_map_figure(schedule)
+    ax = fig.axes[0]
+    boxes = [t for t in ax.texts if t.get_text()]
+    assert {t.get_text().split("\nWeek")[0] for t in boxes} == {c.label for c in course_map.CONCEPTS}
+    arrows = [t for t in ax.texts if isinstance(t, Annotation) and t.arrow_patch is not None]
+    assert len(arrows) == len(course_map.CONCEPT_LINKS)
+    width_in = fig.get_size_inches()[0]
+    assert width_in <= 5.0 and min(t.get_fontsize() for t in boxes) >= 12  # ≥ 12 px at 390 px wide
+
+
+def test_review_covers_week_7_and_every_unit():
+    weeks = {n for m in course_map.DIFFICULT_TOPICS for n in m.weeks}
+    assert 7 in weeks
+    units = {load().week(n).unit for n in weeks}
+    assert units == set(load().units)
+
+
+def test_exercises_page_lists_every_optional_lab(schedule):
+    text = course_map.optional_labs_markdown(schedule)
+    for lab in course_map.OPTIONAL_LABS:
+        assert f"handouts/{lab.stem}.html" in text and f"Week {lab.week}" in text
+    assert "course_map.optional_labs_markdown()" in (ROOT / "exercises.qmd").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from coursebuild import course_map
 from coursebuild import schedule as sched
 
 pytestmark = [pytest.mark.site, pytest.mark.journey]
@@ -33,6 +34,9 @@ pytestmark = [pytest.mark.site, pytest.mark.journey]
 BUDGET_S = 180.0
 TORCH = "torch==2.13.0"  # the local CPU wheel (pip's find-links here); students: the CPU index, see setup.qmd
 WEEKS = [w for w in sched.load().weeks if w.exercise_source]
+#: Every notebook the site publishes: (test id, page stem, the week whose release state it follows).
+NOTEBOOKS = [(f"week{w.number:02d}", w.slug, w.number) for w in WEEKS] + [
+    (f"lab{lab.lab:02d}", lab.stem, lab.week) for lab in course_map.OPTIONAL_LABS]
 RESULTS: dict[str, dict] = {}
 
 #: Loaded by the kernels' Python at start-up (its folder is on their PYTHONPATH): no connection leaves the machine.
@@ -152,12 +156,13 @@ def test_installed_package_is_the_wheel_not_the_repository(student, root):
 
 
 @pytest.mark.parametrize("kind", ["handout", "solution"])
-@pytest.mark.parametrize("week", WEEKS, ids=lambda w: f"week{w.number:02d}")
-def test_notebook_runs_in_the_students_environment(student, site, root, week, kind, monkeypatch):
+@pytest.mark.parametrize("item", NOTEBOOKS, ids=[n[0] for n in NOTEBOOKS])
+def test_notebook_runs_in_the_students_environment(student, site, root, item, kind, monkeypatch):
+    _, stem, number = item
     folder = "handouts" if kind == "handout" else "solutions"
-    path = site / folder / f"{week.slug}.ipynb"
+    path = site / folder / f"{stem}.ipynb"
     meta = json.loads((root / "_build" / "schedule-meta.json").read_text())  # the site build's release state
-    published = kind == "handout" or meta["weeks"][str(week.number)]["solution_visible"]
+    published = kind == "handout" or meta["weeks"][str(number)]["solution_visible"]
     assert path.exists() is published, f"{path.name}: published={published} in this build, exists={path.exists()}"
     if not published:
         return  # an unreleased solution has no notebook (tests/test_student_notebooks.py checks the dates)

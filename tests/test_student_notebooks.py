@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coursebuild import notebooks, student_wheel
+from coursebuild import course_map, notebooks, student_wheel
 from coursebuild import schedule as sched
 from coursebuild.exercises import split_exercise
 from coursebuild.prerender import run as prerender
@@ -106,8 +106,13 @@ def test_notebook_exists_exactly_when_its_page_does(label, monkeypatch, restore_
         page_text = (ROOT / "handouts" / name).read_text(encoding="utf-8")
         assert f"[Download notebook]({Path(name).with_suffix('.ipynb')})" in page_text
         assert "[Set up your laptop](../setup.qmd)" in page_text
+    for lab in course_map.OPTIONAL_LABS:  # optional labs: released with the week they build on
+        released = now >= SCHEDULE.week(lab.week).release_at
+        for folder, published in (("handouts", True), ("solutions", released)):
+            assert (ROOT / folder / f"{lab.stem}.ipynb").exists() is published, f"{label}: {folder}/{lab.stem}"
     assert sorted(p.name for p in (ROOT / "handouts").glob("*.ipynb")) == sorted(
-        Path(w.exercise_source).with_suffix(".ipynb").name for w in WEEKS)
+        [Path(w.exercise_source).with_suffix(".ipynb").name for w in WEEKS]
+        + [f"{lab.stem}.ipynb" for lab in course_map.OPTIONAL_LABS])
 
 
 def test_quarto_publishes_notebooks_and_wheel_as_resources():

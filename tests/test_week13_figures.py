@@ -8,13 +8,22 @@ from matplotlib.figure import Figure
 from mlpc.figures import week13_explainability as w
 
 
-def test_planted_bar_is_a_shortcut():
-    """What the deck's slide says (one seed): the bar raises the 'particles' recall and, pasted on other classes,
-    the share called 'particles'. Since Week 4's porous class is drawn at the set's true pixel size (the scale
-    it carried before was a cue of its own) the effects are +11 and +5 points (seed 0), not the +20 they were."""
-    r = w.shortcut_run()
-    assert r.recall_target_with_bar > r.recall_target_without_bar + 0.05
-    assert r.others_called_target_with_bar > r.others_called_target_without_bar + 0.03
+def test_planted_bar_is_a_shortcut_in_every_one_of_five_seeds():
+    """What the deck's slide title, alt text and line say over five seeds (same CNN, epochs and bar): with the bar
+    'particles' recall stays above 0.8, removing it drops the median to near 0 and costs every seed at least 30
+    points; pasting the bar turns at least a quarter of the other classes' micrographs into 'particles' in every
+    seed, against almost none without it."""
+    import numpy as np
+
+    study = w.shortcut_seed_study()
+    assert set(study) == set(w.SHORTCUT_METRICS)
+    recall, others = (study[k] for k in w.SHORTCUT_METRICS)
+    assert recall.shape == others.shape == (5, 2)
+    assert recall[:, 0].min() > 0.8 and np.median(recall[:, 1]) < 0.1
+    assert (recall[:, 0] - recall[:, 1]).min() > 0.3
+    assert others[:, 1].max() < 0.1 and others[:, 0].min() >= 0.25
+    assert np.median(others[:, 0] - others[:, 1]) > 0.5
+    assert isinstance(w.shortcut_seeds_figure(study), Figure)
 
 
 def test_grouped_cv_error_is_not_smaller_than_random_cv_for_process_inputs():
@@ -30,14 +39,14 @@ def test_figures_draw():
 
 
 def test_deck_and_exercise_prose_on_the_bar_and_the_honest_split():
-    """Deck notes: the bar covers 1.6 % of a 64 px image. Exercise (seed 0): random folds beat leave-builds-out
+    """Deck notes: the bar covers 5.6 % of a 64 px image. Exercise (seed 0): random folds beat leave-builds-out
     for every feature set by 1–2 MPa. Deck title and exercise over 5 seeds: "random folds look up to 6 MPa
     better, less than the seed scatter"; fused sets do not beat process-only beyond it; mean predictor ≈ 86 MPa."""
     import numpy as np
 
     from mlpc import explain
 
-    assert abs(explain.scale_bar_mask(64).mean() - 0.016) < 0.001
+    assert abs(explain.scale_bar_mask(64).mean() - 0.056) < 0.001
     assert all(0 < grp - rnd < 3 for _, rnd, grp in w.fusion_scores())
     study = w.fusion_seed_study()
     names = [k for k in study if k != "mean predictor"]

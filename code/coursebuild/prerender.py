@@ -9,7 +9,8 @@ afterwards), and the offline engine runs the same command the same way (:mod:`co
 2. writes ``_build/schedule-meta.json`` (dates, notices, release state) for the schedule filter
    (``coursebuild/filters/course.lua``);
 3. writes every week's handout to ``handouts/`` and, only when released (or in an instructor build),
-   its solution to ``solutions/``; any other file there is deleted, so an unreleased solution does
+   its solution to ``solutions/`` (likewise each optional lab of :data:`coursebuild.course_map.OPTIONAL_LABS`,
+   released with the week it builds on); any other file there is deleted, so an unreleased solution does
    not exist as a source, a page, a link or a search entry in the student build;
 4. writes a notebook beside each of those pages (:mod:`coursebuild.notebooks`) and the course package's
    wheel into ``python/`` (:mod:`coursebuild.student_wheel`), both published as resources;
@@ -34,7 +35,7 @@ import re
 import sys
 from pathlib import Path
 
-from coursebuild import notebooks, student_wheel
+from coursebuild import course_map, notebooks, student_wheel
 from coursebuild.errors import BuildError
 from coursebuild.exercises import split_exercise
 
@@ -144,6 +145,11 @@ def run(root: Path) -> dict:
         wanted[root / "handouts" / name] = split.handout
         if release.solution_visible(week, when, mode):
             wanted[root / "solutions" / name] = split.solution
+    for lab in course_map.OPTIONAL_LABS:  # optional lab notebooks: released with the week they build on
+        split = split_exercise(root / lab.source, lab.week)
+        wanted[root / "handouts" / Path(lab.source).name] = split.handout
+        if release.solution_visible(schedule.week(lab.week), when, mode):
+            wanted[root / "solutions" / Path(lab.source).name] = split.solution
     for folder in GENERATED_DIRS:
         (root / folder).mkdir(exist_ok=True)
         wanted[root / folder / "_metadata.yml"] = GENERATED_METADATA

@@ -13,6 +13,7 @@ from mlpc.datasets.process import (
     get_material,
     melt_pool_signals,
     normalized_enthalpy,
+    process_experiments,
     process_log,
     process_map,
     thermal_history,
@@ -63,6 +64,25 @@ def density_map_figure(seed: int = 0, material: str = "316L") -> Figure:
     ax.set_xlabel(label("Scan speed v", "mm/s"))
     ax.set_ylabel(label("Laser power P", "W"))
     ax.set_title(f"LPBF {material}: Archimedes density (window outlined in white)")
+    return close(fig)
+
+
+def process_experiments_figure(seed: int = 0, n_points: int = 120) -> Figure:
+    """Scattered LPBF cubes (:func:`process_experiments`): each cube at its (v, P), coloured by its regime, with
+    its measured relative density as the marker size (what Weeks 8, 11 and 12 fit maps and models to)."""
+    cubes = process_experiments(n_points=n_points, seed=seed)
+    fig, ax = new_figure()
+    for regime in REGIMES:
+        sel = cubes["regime"] == regime
+        if sel.any():
+            size = 8 + 6 * (cubes.loc[sel, "relative_density_pct"] - 90).clip(lower=0)
+            ax.scatter(cubes.loc[sel, "speed_mm_s"], cubes.loc[sel, "power_W"], s=size, alpha=0.8,
+                       color=_REGIME_COLOURS[regime], label=_REGIME_NAMES[regime])
+    ax.set_xscale("log")
+    ax.set_xlabel(label("Scan speed v", "mm/s"))
+    ax.set_ylabel(label("Laser power P", "W"))
+    ax.set_title(f"{len(cubes)} cubes at random (P, v), seed {seed}: regime (colour), density (size)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     return close(fig)
 
 
@@ -157,5 +177,5 @@ def process_property_figure(seed: int = 0) -> Figure:
 
 __all__ = [
     "process_map_figure", "density_map_figure", "melt_pool_signals_figure", "thermal_history_figure",
-    "process_log_figure", "process_property_figure",
+    "process_log_figure", "process_property_figure", "process_experiments_figure",
 ]

@@ -64,6 +64,42 @@ def shortcut_run(n_per_class: int = 50, epochs: int = 8, seed: int = 0) -> Short
                        others_called_target_without_bar=float((p_clean[~tgt] == TARGET_CLASS).mean()))
 
 
+#: The shortcut metrics of :class:`ShortcutRun` that the seed study reports: (with bar, without bar) pairs.
+SHORTCUT_METRICS: dict[str, tuple[str, str]] = {
+    "'particles' recall": ("recall_target_with_bar", "recall_target_without_bar"),
+    "other classes called 'particles'": ("others_called_target_with_bar", "others_called_target_without_bar"),
+}
+
+
+def shortcut_seed_study(seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> dict[str, np.ndarray]:
+    """:func:`shortcut_run` repeated over seeds (new micrographs, split and initialisation each time; same model,
+    epochs and bar). Returns ``{metric: array (seeds, 2)}`` of (with bar, bar removed) for each metric of
+    :data:`SHORTCUT_METRICS`; the bar-removed column is the baseline the shortcut is measured against."""
+    runs = [shortcut_run(seed=s) for s in seeds]
+    return {name: np.array([(getattr(r, w), getattr(r, wo)) for r in runs], float)
+            for name, (w, wo) in SHORTCUT_METRICS.items()}
+
+
+def shortcut_seeds_figure(study: dict[str, np.ndarray]) -> Figure:
+    """Per metric: each seed as a line from "without bar" to "with bar", and the medians as black bars."""
+    fig, axes = new_figure(len(study), 1, size=(11.0, 4.3), sharey=True)
+    for ax, (name, vals) in zip(axes, study.items(), strict=True):
+        for j, (w, wo) in enumerate(vals):
+            dx = 0.05 * (j - (len(vals) - 1) / 2)  # seeds with equal values stay visible side by side
+            ax.plot([dx, 1 + dx], [wo, w], "-o", color=OKABE_ITO[j % 7], lw=1.5, ms=7, alpha=0.85,
+                    label="one line per seed" if j == 0 else None)
+        for x, col in ((0, 1), (1, 0)):
+            ax.hlines(np.median(vals[:, col]), x - 0.15, x + 0.15, color="k", lw=3,
+                      label="median" if (x, ax) == (0, axes[-1]) else None)
+        ax.set_xticks([0, 1], ["without bar", "with bar"])
+        ax.set_xlim(-0.4, 1.4)
+        ax.set_title(name, fontsize=15)
+    axes[0].set_ylabel("share of test micrographs")
+    axes[-1].legend(loc="upper left", fontsize=12)
+    axes[0].set_ylim(-0.03, 1.05)
+    return close(fig)
+
+
 def _overlay(ax, image: np.ndarray, cam: np.ndarray, title: str) -> None:
     show_image(ax, image, title=title)
     ax.imshow(cam, cmap="inferno", alpha=0.45, vmin=0, vmax=1, interpolation="bilinear")
@@ -93,7 +129,7 @@ def shortcut_cams(seed: int = 0) -> Figure:
     fig, axes = new_figure(3, 2, size=(8.4, 5.6))
     for j in range(len(X)):
         share = explain.cam_fraction_in(cam_bar[j:j + 1], mask)[0]
-        _overlay(axes[0, j], Xbar[j], cam_bar[j], f"with bar: {100 * share:.0f} % on bar")
+        _overlay(axes[0, j], Xbar[j], cam_bar[j], f"{100 * share:.0f} % of CAM on bar")
         _overlay(axes[1, j], X[j], cam_clean[j], "bar removed")
     return close(fig)
 
