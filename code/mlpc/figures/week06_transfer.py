@@ -43,8 +43,8 @@ METHOD_STYLE = {
     "probe-micrograph": (OKABE_ITO[0], "D", ":"),
     "finetune-natural": (OKABE_ITO[1], "s", "-"),
     "finetune-micrograph": (OKABE_ITO[0], "D", "-"),
-    "probe-imagenet": (OKABE_ITO[4], "^", ":"),
-    "finetune-imagenet": (OKABE_ITO[4], "^", "-"),
+    "probe-imagenet": (OKABE_ITO[5], "^", ":"),
+    "finetune-imagenet": (OKABE_ITO[5], "^", "-"),
 }
 #: The methods of the week's comparison, in the order they are drawn.
 COMPARISON = ("probe-random", "scratch", "probe-micrograph", "finetune-micrograph", "probe-imagenet",
