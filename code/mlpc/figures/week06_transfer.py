@@ -410,7 +410,7 @@ def _short_method(method: str) -> str:
 
 #: Backbones of the failure figure: random weights, the photo-patch stand-in, the micrograph SSL CNN, ImageNet.
 TASK_BACKBONES = {"random": ("0.6", "random init"), "natural": (OKABE_ITO[1], "photo-patch stand-in"),
-                  "micrograph": (OKABE_ITO[0], "micrograph SSL"), "imagenet": (OKABE_ITO[4], "ImageNet EfficientNet")}
+                  "micrograph": (OKABE_ITO[0], "micrograph SSL"), "imagenet": (OKABE_ITO[5], "ImageNet EfficientNet")}
 
 
 def _probe_features(name: str, X: np.ndarray) -> np.ndarray:
