@@ -56,7 +56,7 @@ def test_a_model_trained_on_the_past_under_predicts_the_drifting_future(seed):
     # powder reuse adds ~1 HV per build: the latest builds are harder than anything the model saw
     frame = lk.hardness_table(seed=seed)
     r = lk.temporal_scores(frame, model_factory=lambda: lk.forest(n_estimators=40), n_random=1)
-    assert r["forward_bias"] > 5.0
+    assert r["forward_bias"] > 3.0  # several HV over the 8 latest builds
 
 
 def test_tiles_of_one_micrograph_leak_the_imaging_session():

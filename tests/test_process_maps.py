@@ -86,11 +86,10 @@ def test_constrained_model_is_monotone_and_bounded_and_the_unconstrained_one_is_
     assert np.any(np.diff(free, axis=0) < -1e-6) or np.any(np.diff(free, axis=1) > 1e-6)
 
 
-def test_physical_variables_beat_raw_settings_on_the_same_folds(cubes):
+def test_inside_the_data_the_physical_variables_are_no_clear_win_on_the_same_folds(cubes):
     cv = pm.cross_validated_scores(cubes, seed=0).set_index("model")["rmse_pct"]
-    assert cv["trees_physics_monotone"] < 0.6 * cv["trees_raw"]
-    assert cv["trees_physics"] < 0.6 * cv["trees_raw"]
-    assert cv["trees_raw"] < cv["quadratic"]
+    assert cv["trees_physics_monotone"] < cv["trees_raw"] < cv["quadratic"]
+    assert cv["trees_physics_monotone"] > 0.8 * cv["trees_raw"]  # a modest gain, not a several-fold one
     assert cv.min() > 0.15   # cannot beat the Archimedes noise of the targets
 
 
@@ -213,8 +212,10 @@ def test_hull_and_build_rate():
 
 
 def test_week08_false_safe_discussion_over_five_campaigns():
-    """Week 8 solution (g): physics-informed trees have the lower RMSE outside but more false-safe cubes than the
-    raw trees (6 and 4 vs 1 on seed 8; over seeds 0–3 and 8 raw trees ≤ 1, physical up to 5–6)."""
+    """Week 8 solution (g): on seed 8 the physics-informed trees have the lower RMSE outside but more false-safe
+    cubes than the raw trees (6 and 4 vs none); over seeds 0–3 and 8 the ranking flips: raw trees none to 19,
+    physical ones none to 6. Solution (d): on seed 8 the physical variables cut the CV RMSE by about a third and
+    the constraint is marginally worse than the unconstrained physical model."""
     from mlpc.datasets.process import process_experiments
 
     kinds = ("quadratic", "trees_raw", "trees_physics", "trees_physics_monotone")
@@ -222,7 +223,11 @@ def test_week08_false_safe_discussion_over_five_campaigns():
     for s in (0, 1, 2, 3, 8):
         r = pm.extrapolation_scores(process_experiments(n_points=120, seed=s), 250.0, 1500.0, kinds, seed=s)
         fs[s], rmse[s] = r.false_safe.to_numpy(), r.rmse_outside_pct.to_numpy()
-    assert list(fs[8][1:]) == [1, 6, 4]
+    assert list(fs[8][1:]) == [0, 6, 4]
+    assert rmse[8][2] < rmse[8][1] and rmse[8][3] < rmse[8][1]
     raw, phys = np.array([fs[s][1] for s in fs]), np.array([fs[s][2:] for s in fs])
-    assert raw.max() <= 1 and 5 <= phys.max() <= 6
+    assert raw.min() == 0 and raw.max() == 19 and phys.min() == 0 and phys.max() == 6
     assert np.median([rmse[s][2] for s in rmse]) < np.median([rmse[s][1] for s in rmse])
+    cv = pm.cross_validated_scores(process_experiments(n_points=120, seed=8), seed=8).set_index("model")["rmse_pct"]
+    assert 0.6 < cv["trees_physics"] / cv["trees_raw"] < 0.75
+    assert cv["trees_physics"] < cv["trees_physics_monotone"] < cv["trees_raw"]

@@ -75,12 +75,12 @@ def test_constrained_bo_builds_each_cube_once_and_learns_the_limit():
     p, v = np.meshgrid(np.linspace(50, 400, 12), np.linspace(100, 3000, 15), indexing="ij")
     P, V = p.ravel(), v.ravel()
     truth = relative_density_model(P, V)
-    h = unc.constrained_bayes_opt(lambda i: float(truth[i]), np.log(np.c_[P, V]), V, 99.0, n_init=4, n_iter=10,
+    h = unc.constrained_bayes_opt(lambda i: float(truth[i]), np.log(np.c_[P, V]), V, 99.0, n_init=4, n_iter=20,
                                   floor=95.0, seed=0)
-    assert len(h.index) == 14 and len(np.unique(h.index)) == 14
+    assert len(h.index) == 24 and len(np.unique(h.index)) == 24
     assert np.all(np.diff(h.best_so_far) >= 0)
     feasible_speeds = V[truth >= 99.0]
-    assert h.best_so_far[-1] >= np.percentile(feasible_speeds, 90)  # near the fastest dense setting
+    assert h.best_so_far[-1] == feasible_speeds.max()  # finds the fastest dense setting of the grid
     with pytest.raises(ValueError, match="one per candidate"):
         unc.constrained_bayes_opt(lambda i: 0.0, np.log(np.c_[P, V]), V[:5], 99.0)
 
@@ -100,9 +100,9 @@ def _inputs(frame):
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_week11_exercise_reading_gp_vs_ensemble(seed):
-    """The week-11 solution's "Expected reading", on (ln P, ln v): on every seed the ensemble is more accurate
-    inside and the GP's 95 % interval covers every extrapolation cube; the ensemble under-covers outside on
-    seeds 0-3, not on seed 4; seed 0's numbers as quoted."""
+    """The week-11 solution's "Expected reading", on (ln P, ln v): on every seed the GP's 95 % interval covers at
+    most a fifth of the extrapolation cubes and the ensemble at least as many; the ensemble is more accurate
+    inside on four of five seeds (not seed 2); seed 0's numbers as quoted (Tasks 2, 4 and 5)."""
     train, test, extra = _exercise_split(seed)
     gp = unc.fit_gp(_inputs(train), train.relative_density_pct, length_scale=(0.3, 0.3),
                     length_scale_bounds=(0.01, 10.0), seed=seed)
@@ -116,15 +116,22 @@ def test_week11_exercise_reading_gp_vs_ensemble(seed):
 
     gp_test, gp_extra = (score(lambda X: unc.gp_predict(gp, X), f) for f in (test, extra))
     ens_test, ens_extra = (score(ens.predict, f) for f in (test, extra))
-    assert ens_test[0] < gp_test[0] and gp_extra[2] == 1.0
-    assert (ens_extra[2] < 0.7) == (seed != 4)
+    assert gp_extra[2] <= 0.2 and ens_extra[2] >= gp_extra[2]
+    assert (ens_test[0] < gp_test[0]) == (seed != 2)
     if seed == 0:
         assert (len(train), len(test), len(extra)) == (45, 13, 32)
-        assert abs(ens_test[0] - 1.5) < 0.2 and abs(gp_test[0] - 9.5) < 0.5 and abs(ens_test[3] - 1.3) < 0.2
-        assert 7 < gp_test[3] < 9 and gp_test[2] == 1.0 and 0.25 < ens_extra[2] < 0.4
+        assert abs(ens_test[0] - 1.2) < 0.1 and abs(gp_test[0] - 1.9) < 0.1
+        assert abs(ens_test[3] - 0.4) < 0.05 and abs(gp_test[3] - 1.0) < 0.1 and min(gp_test[2], ens_test[2]) > 0.8
+        assert 0.05 < gp_extra[2] < 0.15 and abs(gp_extra[3] - 0.9) < 0.1          # "one cube in ten", "≈ 0.9 %"
+        assert 0.4 < ens_extra[2] < 0.6 and abs(ens_extra[3] - 2.0) < 0.3           # "about half", "≈ 2 %"
         assert ens.noise_std < 0.15
-    if seed == 4:
-        assert 6 < ens_extra[3] < 8 and ens_extra[2] == 1.0
+        # Task 5 at 250 W: the truth falls to about 92 % at 3000 mm/s; the GP stays near 97 % with ±2σ ≈ 2 %,
+        # the ensemble falls to about 96 % with ±2σ ≈ 5 %; the GP's signal std is about 1.3 %
+        at = np.log([[250.0, 3000.0]])
+        (mg, sg), (me, se) = unc.gp_predict(gp, at), ens.predict(at)
+        assert abs(relative_density_model(250.0, 3000.0) - 92) < 0.6
+        assert abs(mg[0] - 97) < 0.6 and abs(2 * sg[0] - 2) < 0.3 and abs(me[0] - 96) < 0.6 and abs(2 * se[0] - 5) < 0.6
+        assert abs(unc.gp_hyperparameters(gp)["signal_std"] - 1.3) < 0.1
 
 
 def test_week11_exercise_kernel_and_posterior_match_the_library():
@@ -136,7 +143,8 @@ def test_week11_exercise_kernel_and_posterior_match_the_library():
                     length_scale_bounds=(0.01, 10.0), seed=0)
     hp = unc.gp_hyperparameters(gp)
     ell, sf, sn = hp["length_scale"], hp["signal_std"], hp["noise_std"]
-    assert 1.2 < np.exp(ell[0]) < 1.4 and 1.4 < np.exp(ell[1]) < 1.7 and sn > 0.15  # "×1.3 in P, 1.5 in v"
+    assert 1.35 < np.exp(ell[0]) < 1.45 and 1.8 < np.exp(ell[1]) < 1.95  # "×1.4 in P, 1.9 in v"
+    assert abs(sn - 0.16) < 0.01                                          # "about 0.16 %"
     X, y, Xn = _inputs(train), train.relative_density_pct.to_numpy(), _inputs(test)
 
     def k(a, b):

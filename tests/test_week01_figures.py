@@ -219,7 +219,7 @@ def test_deck_physics_vs_forest_claims_hold_over_seeds():
 
 def test_deck_batch_and_leakage_numbers():
     """Alt text of the batch slide (12 builds within ±5 HV, error bars < 1 HV, offsets several standard
-    errors) and of the leakage slide (random rows ~4 HV, R² 0.98; specimen ~11 HV, 0.84; build ~10 HV, 0.86;
+    errors) and of the leakage slide (random rows ~4 HV, R² 0.98; specimen ~9 HV, 0.87; build ~10 HV, 0.85;
     the grouped error more than doubles)."""
     tab = tabular.process_property_table(n_builds=12, seed=0).frame
     off = di.build_offsets(tab)
@@ -231,8 +231,8 @@ def test_deck_batch_and_leakage_numbers():
     sc = di.split_scores(tab[cols], tab["hardness_HV"], {"random rows": None, "by specimen": tab["specimen_id"],
                                                          "by build": tab["build_id"]}, n_trees=60).set_index("split")
     assert 3.5 < sc.loc["random rows", "mae"] < 4.5 and round(sc.loc["random rows", "r2"], 2) == 0.98
-    assert 10 < sc.loc["by specimen", "mae"] < 12 and round(sc.loc["by specimen", "r2"], 2) == 0.84
-    assert 9 < sc.loc["by build", "mae"] < 11 and round(sc.loc["by build", "r2"], 2) == 0.86
+    assert 8.5 < sc.loc["by specimen", "mae"] < 9.5 and round(sc.loc["by specimen", "r2"], 2) == 0.87
+    assert 9.5 < sc.loc["by build", "mae"] < 10.5 and round(sc.loc["by build", "r2"], 2) == 0.85
     assert min(sc.loc["by specimen", "mae"], sc.loc["by build", "mae"]) > 2 * sc.loc["random rows", "mae"]
     base = (tab["hardness_HV"] - tab["hardness_HV"].mean()).abs().mean()  # the dotted "predict the mean" line
     assert round(base) == 28 and sc["mae"].max() < base / 2

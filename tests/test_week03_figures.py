@@ -87,7 +87,7 @@ def test_the_noise_floor_is_the_mae_of_repeatability_specimen_and_build_scatter(
 def test_distances_ignore_centring_but_depend_on_units_and_physical_groups_help():
     s = w3.scaling_scores()
     assert s["centred"] == pytest.approx(s["raw"])           # translation does not change a distance
-    assert abs(s["raw, v in m/s"] - s["raw"]) > 1.0          # a unit change does
+    assert abs(s["raw, v in m/s"] - s["raw"]) > 0.5          # a unit change does
     assert s["physical groups"] < min(s["raw"], s["z-score"], s["min–max"])
 
 
@@ -152,12 +152,12 @@ def test_deck_leakage_alt_text_numbers():
     raw = lk.split_scheme_scores(table)
     s = raw.set_index("scheme")
     assert round(s.loc["row", "MAE"], 1) == 3.9 and s.loc["row", "MAE"] < w3.noise_floor_HV()
-    assert 14 < s.loc["specimen", "MAE"] < 16 and 14 < s.loc["build", "MAE"] < 16  # "about 15 HV"
+    assert 13.5 < s.loc["specimen", "MAE"] < 14.5 and 13.5 < s.loc["build", "MAE"] < 14.5  # "about 14 HV"
     rs = regression_scores(table["hardness_HV"].to_numpy(), raw.attrs["predictions"]["build"])
-    assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (15.5, 19.6, 0.75)  # parity
-    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.81 versus 0.45
-    assert abs(temporal["random_builds_R2"] - 0.81) < 0.02 and abs(temporal["forward_R2"] - 0.45) < 0.03
-    assert round(s.loc["build", "R2"], 2) == 0.75
+    assert (round(rs["MAE"], 1), round(rs["RMSE"], 1), round(rs["R2"], 2)) == (13.7, 16.7, 0.79)  # parity
+    temporal = lk.temporal_scores(table)  # scoreboard alt text: temporal R² about 0.79 versus 0.29
+    assert abs(temporal["random_builds_R2"] - 0.79) < 0.02 and abs(temporal["forward_R2"] - 0.29) < 0.03
+    assert round(s.loc["build", "R2"], 2) == 0.79
     t = lk.tile_scores(lk.micrograph_tiles())
     assert round(t["random_tiles"], 2) == 0.88 and round(t["grouped_by_micrograph"], 2) == 0.51
     res = w3.temporal_residuals(table)
@@ -194,3 +194,15 @@ def test_week03_handout_does_not_print_the_flaw_names_task_2_asks_for():
     code_lines = [ln for ln in handout.splitlines() if "print(" in ln]
     assert not [ln for ln in code_lines if "FLAWS" in ln and "run_pipeline" not in ln]
     assert not any(name in handout for name in ("derived_column", "encoding_before_split", "time_ignored"))
+
+
+def test_nondimensional_slide_keyhole_porosity_levels_off_near_four_percent():
+    """Alt text and notes of the non-dimensional slide: keyhole porosity rises beyond ΔH/h_s = 30 and levels off
+    near 4 % (collapse pores saturate at a few percent), it does not run on to tens of percent."""
+    from mlpc.datasets.process import process_experiments
+
+    df = process_experiments(200, seed=0)
+    key = df["regime"] == "keyhole"
+    por = 100 - df.loc[key, "relative_density_true_pct"]
+    deep = df.loc[key, "normalized_enthalpy"] > 40
+    assert por[~deep].min() < 2.0 and np.all(np.abs(por[deep] - 3.85) < 0.2)

@@ -70,15 +70,24 @@ def test_md_table_widths_follow_the_dashes_and_reject_ragged_rows():
         w8.md_table(["a", "b"], [["1"]], [30, 10])
 
 
-def test_physical_variables_cut_the_cv_error_by_30_to_70_percent_in_every_campaign():
-    """Slide title and notes: over campaigns 0–4 the trees on (E_v, ΔH/h_s) have a 30–70 % lower RMSE than the
-    trees on (P, v), more than half lower in three of five."""
-    cut = []
-    for seed in range(5):
-        cv = w8.cv_scores(seed=seed).set_index("model")["rmse_pct"]
-        cut.append(1 - cv["trees_physics"] / cv["trees_raw"])
-    assert all(0.30 < c < 0.70 for c in cut), cut
-    assert sum(c > 0.5 for c in cut) == 3
+def test_inside_the_data_physics_is_no_clear_win_over_five_campaigns():
+    """Slide title "inside the data, physics is no clear win" and its notes: over campaigns 0–4 the monotone physics
+    model beats trees on (P, v) in some campaigns by RMSE and not in others, by MAE in every one; outside the box
+    it is better on average by less than one standard deviation, and not in every campaign."""
+    t = w8.cv_campaigns()
+    ratio = t["trees_physics_monotone_rmse"] / t["trees_raw_rmse"]
+    assert ratio.min() < 1.0 < ratio.max()
+    assert np.all(t["trees_physics_monotone_mae"] < t["trees_raw_mae"])
+    assert "2 of 5 by RMSE" in w8.cv_campaigns_markdown() and "5 of 5 by MAE" in w8.cv_campaigns_markdown()
+    many = w8.extrapolation_campaigns().set_index("model")
+    gain = many.loc["trees_raw", "mean"] - many.loc["trees_physics_monotone", "mean"]
+    assert 0 < gain < many.loc["trees_raw", "std"]
+    per = [pm.extrapolation_scores(w8.cubes(s), *w8.BOX, seed=s).set_index("model")["rmse_outside_pct"]
+           for s in range(5)]
+    assert any(r["trees_physics_monotone"] > r["trees_raw"] for r in per)
+    # the unexplored map: the raw trees declare a large region safe, the physics models almost none
+    share = w8.extrapolation().set_index("model")["declared_safe_share"]
+    assert share["trees_raw"] > 0.2 and share["trees_physics_monotone"] < 0.01
 
 
 def test_deck_prose_about_the_cubes():
@@ -106,3 +115,13 @@ def test_overlap_criterion_slide():
     v = [float(x) for x in re.findall(r"\*\*(\d+) mm/s\*\* by overlap, (\d+) mm/s by E_v", md)[0]]
     assert v[0] < v[1]  # geometry is stricter than E_v at h = 100 µm
     assert isinstance(w8.overlap_criterion_figure(), Figure)
+
+
+def test_corridor_slide_claims():
+    """Corridor notes and alt text: the physics corridor is larger and covers more of the true window, part of it
+    lies below 99.5 % by a fraction of a percent; its fastest safe setting is near 185 W and 800 mm/s."""
+    raw, phys = (pm.corridor_truth_check(w8.corridor(k)) for k in ("trees_raw", "trees_physics_monotone"))
+    assert phys["n_safe"] > raw["n_safe"] and phys["coverage"] > raw["coverage"]
+    assert phys["precision"] < 1.0 and 99.0 < phys["min_true_pct"] < 99.5
+    p, v, _ = w8.corridor().best_build_rate()
+    assert abs(p - 185) < 5 and abs(v - 800) < 10

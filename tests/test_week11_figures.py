@@ -28,15 +28,15 @@ def test_fitted_length_scale_lies_between_the_too_short_and_too_long_panels():
 
 def test_log_inputs_bring_the_gp_noise_closer_to_the_archimedes_noise():
     hp = unc.gp_hyperparameters(w11.line_gp())
-    assert 0.15 <= hp["noise_std"] < 0.3
+    assert 0.08 < hp["noise_std"] < 0.3  # twelve cubes: near the 0.15 % Archimedes noise
     v, y = w11.line_data()
     linear = unc.fit_gp(v[:, None], y, length_scale=300.0, length_scale_bounds=(20.0, 1e4))
     assert unc.gp_hyperparameters(linear)["noise_std"] > hp["noise_std"]
 
 
-def test_map_noise_is_over_one_percent_far_above_archimedes():
+def test_map_noise_is_above_archimedes():
     hp = unc.gp_hyperparameters(w11.map_data()[2])
-    assert 1.0 < hp["noise_std"] < 3.0  # notes: "over 1 %", the cliffs end up in the noise term
+    assert 0.15 < hp["noise_std"] < 0.5  # notes: "above the 0.15 %", part of the edge ends up in the noise term
 
 
 def test_window_width_at_200_W_in_the_notes():
@@ -60,7 +60,7 @@ def test_design_study_claims(study):
     """Slide title "Over 10 seeds, constrained BO finds faster dense settings than random search", the alt text
     (BO median about 14 cm³/h near the 14.7 optimum, random near 11.5) and the winner's-curse bullet."""
     assert len(study.seeds) >= 10 and study.bo.shape == (10, 25)
-    assert np.all(study.bo[:, -1] >= study.random[:, -1]) and np.sum(study.bo[:, -1] > study.random[:, -1]) >= 7
+    assert np.sum(study.bo[:, -1] > study.random[:, -1]) >= 7  # the table: "ahead on 7, tied on 1 of 10"
     assert 13 < np.median(study.bo[:, -1]) < 15 and 10.5 < np.median(study.random[:, -1]) < 12.5
     # "its fastest passing cube passed by luck more often than not"; random's pick mostly truly dense
     assert np.nanmean(study.bo_pick_true_density >= w11.DENSITY_LIMIT_PCT) < 0.5
@@ -77,4 +77,5 @@ def test_design_figures_show_the_study(study):
     assert isinstance(acq, Figure) and len(acq.axes) == 3
     h = w11.design_bo(0)
     X, _, _ = w11.design_candidates()
-    assert 200 < X[h.index[w11.N_INIT + 19], 0] < 260  # alt text: "iteration 20 near 230 W"
+    assert 260 < X[h.index[w11.N_INIT + 19], 0] < 300  # alt text: "iteration 20 near 280 W and 1440 mm/s"
+    assert 1400 < X[h.index[w11.N_INIT + 19], 1] < 1480

@@ -11,6 +11,9 @@ def test_density_bounds_quadratic_exceeds_100_sigmoid_does_not():
     assert isinstance(fig, Figure) and fig.axes[0].get_xlabel() == "scan speed (mm/s)"
     assert counts["above_100"] > 0 and counts["max_plain"] > 100
     assert counts["bounded_out"] == 0
+    lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].lines}  # alt text: the 500 W cubic > 100 %
+    assert lines["cubic, 500 W"].max() > 100 and lines["sigmoid-bounded, 500 W"].max() < 100
+    assert lines["cubic, 200 W"].max() < 100
 
 
 def test_fraction_models_softmax_conserves_cubic_does_not():

@@ -39,15 +39,17 @@ def test_figures_draw():
 
 
 def test_deck_and_exercise_prose_on_the_bar_and_the_honest_split():
-    """Deck notes: the bar covers 5.6 % of a 64 px image. Exercise (seed 0): random folds beat leave-builds-out
-    for every feature set by 1–2 MPa. Deck title and exercise over 5 seeds: "random folds look up to 6 MPa
-    better, less than the seed scatter"; fused sets do not beat process-only beyond it; mean predictor ≈ 86 MPa."""
+    """Deck notes: the bar covers 5.6 % of a 64 px image. Exercise (seed 0): random folds and leave-builds-out
+    differ by less than 1 MPa, not always in the leaky direction. Deck title and exercise over 5 seeds: "random
+    folds look up to 6 MPa better, less than the seed scatter"; fused sets do not beat process-only beyond it;
+    mean predictor ≈ 82 MPa."""
     import numpy as np
 
     from mlpc import explain
 
     assert abs(explain.scale_bar_mask(64).mean() - 0.056) < 0.001
-    assert all(0 < grp - rnd < 3 for _, rnd, grp in w.fusion_scores())
+    diff = [grp - rnd for _, rnd, grp in w.fusion_scores()]
+    assert max(abs(d) for d in diff) < 1.0 and min(diff) < 0 < max(diff)
     study = w.fusion_seed_study()
     names = [k for k in study if k != "mean predictor"]
     leak = np.concatenate([study[k][:, 1] - study[k][:, 0] for k in names])
@@ -56,7 +58,7 @@ def test_deck_and_exercise_prose_on_the_bar_and_the_honest_split():
     assert leak.max() < scatter and scatter > 9
     fused_gain = study["process"][:, 1][:, None] - np.column_stack([study[k][:, 1] for k in names[1:]])
     assert fused_gain.max() < scatter
-    assert 80 < np.median(study["mean predictor"][:, 1]) < 92
+    assert 80 < np.median(study["mean predictor"][:, 1]) < 84  # "about 82 MPa"
     assert isinstance(w.fusion_comparison_seeds(study), Figure)
 
 

@@ -22,7 +22,13 @@ What this module makes, and the physics behind it:
   (Acta Mater. 176, 199): keyhole at high power and low speed, lack of fusion at low power and high speed,
   balling at high power and high speed, the printable window a diagonal band between them.
 - **Relative density**: porosity grows smoothly (exponentially) as a point leaves the window toward lack of
-  fusion or keyhole (the observed trend, e.g. Gong 2014; King 2014), with Archimedes measurement noise.
+  fusion or keyhole (the observed trend, e.g. Gong 2014; King 2014), with Archimedes measurement noise. Each
+  defect saturates at its own physical level: keyhole pores (gas trapped when the keyhole root collapses)
+  stay at a few percent of the volume even deep in the keyhole regime (King 2014; Cunningham et al. 2019,
+  Science 363, 849; Gong 2014 measured a few percent in the over-melted zone of Ti-6Al-4V), so the keyhole
+  term saturates at :data:`KEYHOLE_POROSITY_MAX_PCT` = 4 %; unmelted powder between tracks (lack of fusion)
+  and balling can leave far more (above 10 % at the lowest energy densities, Gong 2014; Kamath et al. 2014,
+  Int. J. Adv. Manuf. Technol. 74, 65), and their sum saturates smoothly at 30 %.
 - **Melt-pool monitoring signals** (photodiode, V, sampled in kHz): level from the absorbed energy, noise
   and events per regime (keyhole collapse: Zhao et al. 2020, Science 370, 1080; spatter; balling at the
   Rayleigh wavelength ``λ ≈ 4.51·W``, Rayleigh 1878), machine gain/offset/window-fouling drift, laser-on
@@ -198,8 +204,22 @@ def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
     return out.astype(str)
 
 
+#: Saturation level (% porosity) of the keyhole term: collapse pores are a few percent of the volume at most
+#: (King et al. 2014; Cunningham et al. 2019; Gong et al. 2014).
+KEYHOLE_POROSITY_MAX_PCT = 4.0
+#: Smooth saturation level (%) of the total porosity, reached only by lack of fusion and balling.
+POROSITY_CAP_PCT = 30.0
+
+
 def _soft_cap(x: np.ndarray, cap: float) -> np.ndarray:
     return cap * (1 - np.exp(-x / cap))
+
+
+def _saturate_keyhole(x: np.ndarray) -> np.ndarray:
+    """``x`` while it is small, at most :data:`KEYHOLE_POROSITY_MAX_PCT`: ``x / (1 + (x/cap)⁴)^¼`` (below 1 %
+    of porosity it changes ``x`` by less than 0.1 %, so the window and its boundaries are unchanged)."""
+    x = np.asarray(x, dtype=float)
+    return x / (1 + (x / KEYHOLE_POROSITY_MAX_PCT) ** 4) ** 0.25
 
 
 def porosity_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
@@ -207,16 +227,19 @@ def porosity_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
     """Noise-free porosity (%) of a part: 0.1 % base plus terms that grow exponentially beyond each boundary.
 
     Each term is about 1 % (lack of fusion, keyhole) or 0.5 % (balling) exactly on its regime boundary and
-    falls off e-fold per 25 % (E_v), 15 % (ΔH/h_s) or 15 % (L/W) inside the window; the total is capped
-    smoothly at 30 %. Trend after Gong et al. 2014 and King et al. 2014.
+    falls off e-fold per 25 % (E_v), 15 % (ΔH/h_s) or 15 % (L/W) inside the window. The keyhole term saturates
+    on its own at :data:`KEYHOLE_POROSITY_MAX_PCT` (a few percent: King et al. 2014; Cunningham et al. 2019);
+    the total, dominated far outside the window by lack of fusion and balling, is capped smoothly at
+    :data:`POROSITY_CAP_PCT`. Trend after Gong et al. 2014 and King et al. 2014.
     """
     mat = get_material(material)
     x = volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
     y = normalized_enthalpy(power_W, speed_mm_s, mat) / mat.keyhole_threshold
     size = melt_pool_size(power_W, speed_mm_s, mat)
     z = size.length_um / size.width_um / np.pi
-    raw = 0.1 + np.exp(-(x - 1) / 0.25) + np.exp((y - 1) / 0.15) + 0.5 * np.exp((z - 1) / 0.15)
-    return _soft_cap(raw, 30.0)
+    keyhole = _saturate_keyhole(np.exp((y - 1) / 0.15))
+    raw = 0.1 + np.exp(-(x - 1) / 0.25) + keyhole + 0.5 * np.exp((z - 1) / 0.15)
+    return _soft_cap(raw, POROSITY_CAP_PCT)
 
 
 def relative_density_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
@@ -405,7 +428,8 @@ def track_porosity(power_eff_W, speed_mm_s, n_collapses, laser_on_ms, rng: np.ra
     ``power_eff_W`` is the *absorbed-equivalent* power of the track (nominal P times its absorptivity factor):
     the lack-of-fusion and balling terms of :func:`porosity_model` follow it; the keyhole term is replaced by
     the pores the track's keyhole collapses left, ``PORE_PCT_PER_COLLAPSE_PER_MS`` per collapse per
-    millisecond, each pore of lognormal size. Base porosity 0.1 %. Both causes leave a trace in the photodiode
+    millisecond, each pore of lognormal size, saturating at :data:`KEYHOLE_POROSITY_MAX_PCT` as in
+    :func:`porosity_model`. Base porosity 0.1 %. Both causes leave a trace in the photodiode
     signal (the emission level follows the absorbed power; each collapse is a dip).
     """
     mat = get_material(material)
@@ -415,8 +439,8 @@ def track_porosity(power_eff_W, speed_mm_s, n_collapses, laser_on_ms, rng: np.ra
     n = np.asarray(n_collapses, dtype=int)
     pores = np.array([rng.lognormal(-0.125, 0.5, k).sum() for k in n])
     keyhole = PORE_PCT_PER_COLLAPSE_PER_MS * pores / np.maximum(np.asarray(laser_on_ms, float), 0.1)
-    raw = 0.1 + np.exp(-(x - 1) / 0.25) + 0.5 * np.exp((z - 1) / 0.15) + keyhole
-    return _soft_cap(raw, 30.0)
+    raw = 0.1 + np.exp(-(x - 1) / 0.25) + 0.5 * np.exp((z - 1) / 0.15) + _saturate_keyhole(keyhole)
+    return _soft_cap(raw, POROSITY_CAP_PCT)
 
 
 def _track_absorptivity(seed: int, n_tracks: int, scatter: float) -> np.ndarray:
@@ -742,7 +766,7 @@ def process_log(kind: str = "sps", seed: int = 0) -> ProcessLog:
 
 __all__ = [
     "REGIMES", "LPBFMaterial", "MATERIALS", "get_material", "normalized_enthalpy",
-    "volumetric_energy_density",
+    "volumetric_energy_density", "KEYHOLE_POROSITY_MAX_PCT", "POROSITY_CAP_PCT",
     "MeltPoolSize", "melt_pool_size", "classify_regime", "porosity_model", "relative_density_model",
     "quality_label", "ProcessMap", "process_map", "process_experiments", "MeltPoolSignals",
     "melt_pool_signals", "ThermalHistory", "thermal_history", "ProcessLog", "process_log",
