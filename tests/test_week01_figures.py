@@ -200,9 +200,9 @@ def test_deck_length_indentation_and_eds_alt_text_numbers():
 
 def test_deck_physics_vs_forest_claims_hold_over_seeds():
     """Slide and notes: 66 training specimens (seed 0); over seeds 0–4 (the deck's 100 trees) the forest is worse
-    inside the range and on faster scans on every seed (Hall–Petch 11–19 MPa, forest 25–41 MPa there), biased
-    low, and both are off by > 200 MPa after annealing ≥ 1050 °C."""
-    hp, forest = [], []
+    inside the range and on faster scans on every seed (Hall–Petch 11–19 MPa, forest 24–39 MPa there), biased
+    low by 10–32 MPa, and both are off by > 200 MPa after annealing ≥ 1050 °C."""
+    hp, forest, bias = [], [], []
     for seed in range(5):
         r = di.physics_vs_forest(seed=seed)
         m = r.mae_MPa
@@ -210,11 +210,13 @@ def test_deck_physics_vs_forest_claims_hold_over_seeds():
             assert int(r.specimens["train"].sum()) == 66
         assert m[("forest", "cv")] > m[("hall_petch", "cv")]
         assert m[("forest", "extrapolation")] > 1.5 * m[("hall_petch", "extrapolation")]
-        assert r.bias_MPa["forest"] < -15
+        assert r.bias_MPa["forest"] < -10
+        bias.append(r.bias_MPa["forest"])
         assert min(m[("hall_petch", "recrystallised")], m[("forest", "recrystallised")]) > 200
         hp.append(m[("hall_petch", "extrapolation")])
         forest.append(m[("forest", "extrapolation")])
-    assert (round(min(hp)), round(max(hp)), round(min(forest)), round(max(forest))) == (11, 19, 25, 41)
+    assert (round(min(hp)), round(max(hp)), round(min(forest)), round(max(forest))) == (11, 19, 24, 39)
+    assert (round(-max(bias)), round(-min(bias))) == (10, 32)
 
 
 def test_deck_batch_and_leakage_numbers():
@@ -235,4 +237,4 @@ def test_deck_batch_and_leakage_numbers():
     assert 9.5 < sc.loc["by build", "mae"] < 10.5 and round(sc.loc["by build", "r2"], 2) == 0.85
     assert min(sc.loc["by specimen", "mae"], sc.loc["by build", "mae"]) > 2 * sc.loc["random rows", "mae"]
     base = (tab["hardness_HV"] - tab["hardness_HV"].mean()).abs().mean()  # the dotted "predict the mean" line
-    assert round(base) == 28 and sc["mae"].max() < base / 2
+    assert round(base) == 25 and sc["mae"].max() < base / 2
