@@ -304,7 +304,7 @@ def invalid_rotation_figure(demo: OrientationDemo) -> Figure:
     axes[2].set_ylim(0, 1.12)
     axes[2].set_xlim(-0.5, 2.5)
     axes[2].set_ylabel("Validation accuracy")
-    axes[2].set_title("augmentation group", fontsize=15)
+    axes[2].set_title("augmentation group (one split: an illustration)", fontsize=14)
     return close(fig)
 
 
