@@ -462,6 +462,40 @@ def regularisation_figure(sweep: pd.DataFrame | None = None, logistic: bv.Decomp
 # Leakage
 # ----------------------------------------------------------------------------------------------------------
 
+def fold_mae(frame: pd.DataFrame, scores: pd.DataFrame, n_splits: int = 5, seed: int = 0
+             ) -> dict[str, np.ndarray]:
+    """MAE (HV) of each test fold behind the pooled scores of :func:`mlpc.leakage.split_scheme_scores` (same
+    folds, same out-of-fold predictions): the spread the deck prints beside each bar."""
+    y = frame["hardness_HV"].to_numpy()
+    out = {}
+    for scheme, pred in scores.attrs["predictions"].items():
+        folds = lk.split_indices(frame, scheme, n_splits, seed)
+        out[scheme] = np.array([np.mean(np.abs(y[te] - pred[te])) for _, te in folds])
+    return out
+
+
+def outlier_rules_over_seeds(seeds: range = range(5), k: float = 5.0) -> pd.DataFrame:
+    """The outlier slide repeated on independent tables (one per seed, 8 injected errors each): injected
+    errors found and false alarms of the within-specimen rule and of a global 3σ rule."""
+    rows = []
+    for s in seeds:
+        d = lk.process_property_table(**lk.TABLE_SHAPE, seed=s, duplicates=12, missing=15, outliers=8)
+        hv, spec = d.frame["hardness_HV"].to_numpy(), d.frame["specimen_id"].to_numpy()
+        truth = np.zeros(len(hv), bool)
+        truth[d.outlier_rows] = True
+        within = cleaning.outliers_within_groups(hv, spec, k=k, scale=INDENT_REPEATABILITY_HV)
+        glob = np.abs(hv - np.nanmean(hv)) / np.nanstd(hv) > 3
+        rows.append({"seed": s, "injected": int(truth.sum()), "within_found": int((within & truth).sum()),
+                     "within_false": int((within & ~truth).sum()), "global_found": int((glob & truth).sum()),
+                     "global_false": int((glob & ~truth).sum())})
+    return pd.DataFrame(rows)
+
+
+def scaling_scores_over_seeds(seeds: range = range(5)) -> pd.DataFrame:
+    """:func:`scaling_scores` on independent indent tables, one row per table seed."""
+    return pd.DataFrame([scaling_scores(lk.hardness_table(seed=s)) for s in seeds], index=list(seeds))
+
+
 def noise_floor_HV() -> float:
     """Smallest expected MAE of any model that predicts an indent of a *new* specimen from its process
     parameters: indent repeatability (4 HV), specimen (6 MPa) and build (12 MPa) effects, MAE = σ·sqrt(2/π)."""
