@@ -181,7 +181,7 @@ def test_nested_pre_and_post_render_change_nothing(project: Path, monkeypatch: p
     monkeypatch.setenv("MLPC_BUILD", "instructor")
     prerender.run(project)
     solutions = sorted((project / "solutions").glob("*.qmd"))
-    assert len(solutions) == 13
+    assert len(solutions) == len(list((project / "exercises").glob("*.qmd")))  # 13 weeks + the optional labs
     for module in (prerender, postrender):
         env = quarto_script_env(project, MLPC_TODAY=BEFORE_SEMESTER, QUARTO_PROJECT_RENDER_ALL="1",
                                 **{prerender.NESTED_VAR: "1"})
@@ -242,12 +242,12 @@ def test_preview_after_an_instructor_build_lists_only_files_that_survive_its_pre
     monkeypatch.setattr(release, "now", lambda schedule: dt.datetime(2026, 3, 1, 12, tzinfo=ZoneInfo("Europe/Berlin")))
     monkeypatch.setenv("MLPC_BUILD", "instructor")
     prerender.run(project)
-    assert len(list((project / "solutions").glob("*.qmd"))) == 13
+    assert len(list((project / "solutions").glob("*.qmd"))) == len(list((project / "exercises").glob("*.qmd")))
     (project / "_site").mkdir()
     monkeypatch.setattr(postrender, "copy_katex", lambda root, out: None)
     # a partial render of an instructor preview session keeps its sources (its next render needs them) ...
     postrender.run(project, project / "_site", {"MLPC_BUILD": "instructor"})
-    assert len(list((project / "solutions").glob("*.qmd"))) == 13
+    assert len(list((project / "solutions").glob("*.qmd"))) == len(list((project / "exercises").glob("*.qmd")))
     # ... the post-render step of a full instructor build puts the default state back
     postrender.run(project, project / "_site", {"MLPC_BUILD": "instructor", "QUARTO_PROJECT_RENDER_ALL": "1",
                                                 "COURSEBUILD_NO_PDF": "1"})
