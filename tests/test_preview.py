@@ -82,10 +82,11 @@ def served(project: Path):
     state = preview.PreviewState()
     preview.rebuild(project, rel, site, state)
     assert state.error is None
+    seen = preview.snapshot(preview.watched_files(project, rel))  # the built state, before the thread starts
     httpd = preview.serve(site, state)
     stop = threading.Event()
     builds: list[float] = []
-    watcher = threading.Thread(target=preview.watch, args=(project, rel, site, state, stop, builds.append),
+    watcher = threading.Thread(target=preview.watch, args=(project, rel, site, state, stop, builds.append, seen),
                                daemon=True)
     watcher.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -171,10 +171,14 @@ def rebuild(root: Path, rel: str, site: Path, state: PreviewState, full: bool = 
 
 
 def watch(root: Path, rel: str, site: Path, state: PreviewState, stop: threading.Event,
-          on_build=lambda seconds: None) -> None:
-    """Rebuild ``rel`` whenever a watched file changes, until ``stop`` is set."""
+          on_build=lambda seconds: None, seen: dict[Path, float] | None = None) -> None:
+    """Rebuild ``rel`` whenever a watched file changes, until ``stop`` is set.
+
+    ``seen``: the files' stamps after the build that the caller ran (take them before starting this watcher in
+    a thread, so that a save made before the thread gets going is not taken for the built state); default: now.
+    """
     files = watched_files(root, rel)
-    seen = snapshot(files)
+    seen = {**snapshot(files), **(seen or {})}
     while not stop.wait(WATCH_INTERVAL_S):
         now = snapshot(files)
         if now == seen:
@@ -208,12 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     state = PreviewState()
     print(f"building {rel} ...", flush=True)
     rebuild(root, rel, site, state)
+    seen = snapshot(watched_files(root, rel))
     httpd = serve(site, state, args.port)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/{Path(rel).with_suffix('.html').as_posix()}"
     print(f"preview: {url}\nwatching {rel} and its dependencies; save to rebuild, Ctrl+C to stop", flush=True)
     stop = threading.Event()
     try:
-        watch(root, rel, site, state, stop)
+        watch(root, rel, site, state, stop, seen=seen)
     except KeyboardInterrupt:
         print("\npreview stopped", flush=True)
     finally:
