@@ -363,11 +363,12 @@ class Executor:
         # numba's on-disk cache (orix, kikuchipy) goes to this checkout, one folder per document: in
         # site-packages' __pycache__, and in one folder shared by the two kernels of a build, kernels compiling
         # the same functions at once left a cache file that crashed every later kernel (segfault on import)
+        doc_name = re.sub(r"[^\w.-]", "_", rel)  # one flat name per document for its folders under _build/
         numba_cache = Path(os.environ.get("NUMBA_CACHE_DIR") or self.root / "_build" / "numba-cache")
-        env.setdefault("NUMBA_CACHE_DIR", str(numba_cache / re.sub(r"[^\w.-]", "_", rel)))
+        env.setdefault("NUMBA_CACHE_DIR", str(numba_cache / doc_name))
         # what the kernel process itself writes (C libraries: torch's profiler, numba; a crash's last words) goes
         # to the document's kernel log, not into the build's progress lines; a dead kernel's error quotes its tail
-        client.kernel_log = self.root / "_build" / "kernel-logs" / (re.sub(r"[^\w.-]", "_", rel) + ".log")
+        client.kernel_log = self.root / "_build" / "kernel-logs" / f"{doc_name}.log"
         client.kernel_log.parent.mkdir(parents=True, exist_ok=True)
         with _LIVE_LOCK:
             _LIVE[kernel_dir] = km
