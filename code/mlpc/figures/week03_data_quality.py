@@ -88,6 +88,23 @@ def class_statistics(image: np.ndarray, truth: np.ndarray) -> dict[str, float]:
             "mean_matrix": float(image[~truth].mean()), "sd_matrix": float(image[~truth].std())}
 
 
+def bayes_prior_over_sections(seeds=range(5)) -> pd.DataFrame:
+    """Segmented porosity (%) of :func:`porosity_section` for each section seed with the Bayes threshold of a
+    flat prior (0.5) and of the rare-class prior (the true porosity), and the true porosity. Likelihoods are
+    Gaussians with each section's class means and their pooled standard deviation, as on the slide."""
+    rows = []
+    for seed in seeds:
+        image, truth, _ = porosity_section(seed=int(seed))
+        st = class_statistics(image, truth)
+        sd, prior = 0.5 * (st["sd_void"] + st["sd_matrix"]), float(truth.mean())
+        row = {"seed": int(seed), "truth": 100 * prior}
+        for name, p in (("flat prior", 0.5), ("rare prior", prior)):
+            g = ann.bayes_threshold(p, st["mean_void"], st["mean_matrix"], sd)
+            row[name] = 100 * float((image < g).mean())
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("seed")
+
+
 def regime_predictions(n_tracks: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold regime probabilities of a random forest on the gain-invariant photodiode features,
     folds grouped by build (4 folds). Returns ``(true class index, probabilities (n, 4))``."""
