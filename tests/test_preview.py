@@ -5,6 +5,7 @@ script."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -80,9 +81,10 @@ def served(project: Path):
     rel = "lectures/week01-preview.qmd"
     site = project / "_site"
     state = preview.PreviewState()
+    before = preview.snapshot(preview.watched_files(project, rel))
     preview.rebuild(project, rel, site, state)
     assert state.error is None
-    seen = preview.snapshot(preview.watched_files(project, rel))  # the built state, before the thread starts
+    seen = preview.built_state(preview.watched_files(project, rel), before)  # taken before the thread starts
     httpd = preview.serve(site, state)
     stop = threading.Event()
     builds: list[float] = []
@@ -173,3 +175,47 @@ def test_the_open_tab_reloads_at_the_same_slide(running):
             assert page.evaluate("location.hash") == "#/2"
         finally:
             browser.close()
+
+
+def run_watch(tmp_path: Path, monkeypatch, fake_build, polls: int = 15) -> list[bool]:
+    """Run :func:`preview.watch` over one watched file with ``fake_build(n)`` as the build (no kernels) for
+    ``polls`` watch intervals after a first save; returns one entry per build."""
+    doc = tmp_path / "deck.qmd"
+    doc.write_text("v0")
+    builds: list[bool] = []
+
+    def rebuild(root, rel, site, state, full=True):
+        builds.append(full)
+        fake_build(len(builds), doc)
+        return 0.0
+
+    monkeypatch.setattr(preview, "watched_files", lambda root, rel: {doc})
+    monkeypatch.setattr(preview, "rebuild", rebuild)
+    stop = threading.Event()
+    seen = preview.snapshot({doc})
+    watcher = threading.Thread(target=preview.watch, args=(tmp_path, "deck.qmd", tmp_path, preview.PreviewState(),
+                                                           stop, lambda s: None, seen), daemon=True)
+    watcher.start()
+    doc.write_text("v1")
+    time.sleep(polls * preview.WATCH_INTERVAL_S)
+    stop.set()
+    watcher.join(timeout=10)
+    return builds
+
+
+def test_a_save_made_while_a_build_runs_is_built_next(tmp_path, monkeypatch):
+    """The author saves again while the first rebuild runs: that save must not be taken for the built state."""
+    def build(n: int, doc: Path) -> None:
+        if n == 1:
+            doc.write_text("v2, saved during the build")
+
+    assert len(run_watch(tmp_path, monkeypatch, build)) == 2
+
+
+def test_a_build_that_rewrites_a_watched_file_with_the_same_bytes_does_not_loop(tmp_path, monkeypatch):
+    """Comparing contents, not times: a build that touches a watched file without changing it builds once."""
+    def build(n: int, doc: Path) -> None:
+        doc.write_text(doc.read_text())
+        os.utime(doc, ns=(time.time_ns(), time.time_ns() + 10**9))
+
+    assert len(run_watch(tmp_path, monkeypatch, build)) == 1

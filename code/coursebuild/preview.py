@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -140,14 +141,33 @@ def watched_files(root: Path, rel: str) -> set[Path]:
     return {p for p in [*fixed, *recorded_dependencies(root, rel)] if p.exists()}
 
 
-def snapshot(files: set[Path]) -> dict[Path, float]:
-    out = {}
+#: A watched file's fingerprint: its modification time (cheap to poll) and a digest of its content (what decides).
+Fingerprint = tuple[int, str]
+
+
+def snapshot(files: set[Path], previous: dict[Path, Fingerprint] | None = None) -> dict[Path, Fingerprint]:
+    """Fingerprints of ``files``; a file whose modification time is unchanged since ``previous`` is not re-read.
+    A missing file is ``(-1, "")``."""
+    out: dict[Path, Fingerprint] = {}
     for f in files:
         try:
-            out[f] = f.stat().st_mtime_ns
+            mtime = f.stat().st_mtime_ns
+            old = (previous or {}).get(f)
+            out[f] = old if old and old[0] == mtime else (mtime, hashlib.sha1(f.read_bytes()).hexdigest())
         except OSError:
-            out[f] = -1
+            out[f] = (-1, "")
     return out
+
+
+def changed_files(now: dict[Path, Fingerprint], seen: dict[Path, Fingerprint]) -> list[Path]:
+    """Files whose content differs from ``seen`` (a save that rewrites the same bytes is no change)."""
+    return sorted(f for f in now if now[f][1] != seen.get(f, (-1, ""))[1])
+
+
+def built_state(files: set[Path], before: dict[Path, Fingerprint]) -> dict[Path, Fingerprint]:
+    """What a build that started at ``before`` has built: the files it knew as they were when it started (so a
+    save made during the build is still a change afterwards), files it newly depends on as they are now."""
+    return {**snapshot(files - before.keys()), **{f: before[f] for f in files if f in before}}
 
 
 #: edits to these re-run the pre-render step (schedule metadata, handouts, calendar); other edits do not need it
@@ -171,26 +191,29 @@ def rebuild(root: Path, rel: str, site: Path, state: PreviewState, full: bool = 
 
 
 def watch(root: Path, rel: str, site: Path, state: PreviewState, stop: threading.Event,
-          on_build=lambda seconds: None, seen: dict[Path, float] | None = None) -> None:
-    """Rebuild ``rel`` whenever a watched file changes, until ``stop`` is set.
+          on_build=lambda seconds: None, seen: dict[Path, Fingerprint] | None = None) -> None:
+    """Rebuild ``rel`` whenever the content of a watched file changes, until ``stop`` is set.
 
-    ``seen``: the files' stamps after the build that the caller ran (take them before starting this watcher in
-    a thread, so that a save made before the thread gets going is not taken for the built state); default: now.
+    ``seen``: the state the caller's build started from (:func:`built_state`); default: now. A save made while
+    a build runs triggers the next build: the state a build has built is taken when it starts. A build that
+    rewrites a watched file with the same bytes triggers nothing (contents are compared, not times).
     """
     files = watched_files(root, rel)
     seen = {**snapshot(files), **(seen or {})}
+    now = seen
     while not stop.wait(WATCH_INTERVAL_S):
-        now = snapshot(files)
-        if now == seen:
+        now = snapshot(files, previous=now)
+        changed = [str(f.relative_to(root)) for f in changed_files(now, seen)]
+        if not changed:
             continue
-        changed = sorted(str(f.relative_to(root)) for f in now if now[f] != seen.get(f))
         print(f"changed: {', '.join(changed)} -> rebuilding {rel}", flush=True)
         full = bool(set(changed) & set(PRE_RENDER_INPUTS)) or any(Path(c).name == "_metadata.yml" for c in changed)
+        before = now
         seconds = rebuild(root, rel, site, state, full=full or state.error is not None)
         print(f"rebuilt in {seconds:.1f} s", flush=True)
         on_build(seconds)
         files = watched_files(root, rel)
-        seen = snapshot(files)
+        seen = built_state(files, before)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     site = Path(args.out).resolve() if args.out else Project.load(root).output_dir.resolve()
     state = PreviewState()
     print(f"building {rel} ...", flush=True)
+    before = snapshot(watched_files(root, rel))
     rebuild(root, rel, site, state)
-    seen = snapshot(watched_files(root, rel))
+    seen = built_state(watched_files(root, rel), before)
     httpd = serve(site, state, args.port)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/{Path(rel).with_suffix('.html').as_posix()}"
     print(f"preview: {url}\nwatching {rel} and its dependencies; save to rebuild, Ctrl+C to stop", flush=True)
