@@ -133,6 +133,13 @@ def test_lack_of_fusion_criteria_slide():
         (f"{d_ev:.2f}", f"{p_ev:.0f}", f"{v_ev:.0f}"), (f"{d_ov:.2f}", f"{p_ov:.0f}", f"{v_ov:.0f}")]
     assert w8.peak_density_markdown() == f"{d_ev:.2f} % at {p_ev:.0f} W, {v_ev:.0f} mm/s"
     assert isinstance(w8.lof_criteria_figure(), Figure)
+    # notes: 200 W at 800 mm/s dense under both criteria; 250 W at 800 mm/s just below 99.5 % by overlap, ΔH/h_s 24
+    from mlpc.datasets import process as pr
+
+    assert all(pr.relative_density_model(200.0, 800.0, lack_of_fusion=c) > 99.5 for c in pr.LACK_OF_FUSION_CRITERIA)
+    assert 99.0 < pr.relative_density_model(250.0, 800.0, lack_of_fusion="overlap") < 99.5
+    assert round(float(pr.normalized_enthalpy(250.0, 800.0))) == 24
+    assert round(float(pr.normalized_enthalpy(250.0, 800.0)) / 30 * 100) == 81
 
 
 def test_corridor_slide_claims():
