@@ -403,7 +403,7 @@ def lof_criteria_figure() -> Figure:
     """The generator's noise-free density over P–v with lack of fusion by E_v (left) and by melt-pool overlap
     (right): the 99.5 % contour in white, the densest setting as a star."""
     pp, vv = grid(161)
-    fig, axes = new_figure(2, sharey=True, size=(11.5, 4.8))
+    fig, axes = new_figure(2, sharey=True, size=(11.5, 4.2))
     for ax, crit, title in zip(axes, pr.LACK_OF_FUSION_CRITERIA, ("lack of fusion by E_v", "by overlap"),
                                strict=True):
         z = pr.relative_density_model(pp, vv, material=MATERIAL, lack_of_fusion=crit)
