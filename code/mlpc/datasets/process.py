@@ -25,21 +25,20 @@ What this module makes, and the physics behind it:
   hatch ``h`` and layer ``t``. With ``E_v`` the window is a wedge through the origin and the densest setting
   is the slowest, weakest corner of a map; with the overlap criterion the window closes at low power, where
   the melt pool cannot span hatch and layer at any speed; balling (Plateau–Rayleigh instability of the
-  track when ``L/W > π``, Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624; Gunenthiram et al. 2017, J.
-  Laser Appl. 29, 022303).
+  track when ``L/W > π``, Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624; Gunenthiram et al.
+  2017, J. Laser Appl. 29, 022303).
   The map of the four regimes over power × speed has the shape of the printability maps of Johnson et al. 2019
   (Acta Mater. 176, 199): keyhole at high power and low speed, lack of fusion at low power and high speed,
   balling at high power and high speed, the printable window a diagonal band between them (with the overlap
   criterion, a band that closes at low power).
 - **Relative density**: porosity grows smoothly (exponentially) as a point leaves the window toward lack of
-  fusion (by the chosen criterion) or keyhole (the observed trend, e.g. Gong 2014; King 2014), with
-  Archimedes measurement noise. Each defect saturates at its own physical level: keyhole pores (gas trapped when the
-  keyhole root collapses)
-  stay at a few percent of the volume even deep in the keyhole regime (King 2014; Cunningham et al. 2019,
-  Science 363, 849; Gong 2014 measured a few percent in the over-melted zone of Ti-6Al-4V), so the keyhole
-  term saturates at :data:`KEYHOLE_POROSITY_MAX_PCT` = 4 %; unmelted powder between tracks (lack of fusion)
-  and balling can leave far more (above 10 % at the lowest energy densities, Gong 2014; Kamath et al. 2014,
-  Int. J. Adv. Manuf. Technol. 74, 65), and their sum saturates smoothly at 30 %.
+  fusion (by the chosen criterion) or keyhole (the observed trend, e.g. Gong 2014; King 2014), with Archimedes
+  measurement noise. Each defect saturates at its own physical level: keyhole pores (gas trapped when the keyhole
+  root collapses) stay at a few percent of the volume even deep in the keyhole regime (King 2014; Cunningham et
+  al. 2019, Science 363, 849; Gong 2014 measured a few percent in the over-melted zone of Ti-6Al-4V), so the
+  keyhole term saturates at :data:`KEYHOLE_POROSITY_MAX_PCT` = 4 %; unmelted powder between tracks (lack of
+  fusion) and balling can leave far more (above 10 % at the lowest energy densities, Gong 2014; Kamath et al.
+  2014, Int. J. Adv. Manuf. Technol. 74, 65), and their sum saturates smoothly at 30 %.
 - **Melt-pool monitoring signals** (photodiode, V, sampled in kHz): level from the absorbed energy, noise
   and events per regime (keyhole collapse: Zhao et al. 2020, Science 370, 1080; spatter; balling at the
   Rayleigh wavelength ``λ ≈ 4.51·W``, Rayleigh 1878), machine gain/offset/window-fouling drift, laser-on
