@@ -143,6 +143,19 @@ def test_process_map_has_the_printability_map_layout():
 
 
 @pytest.mark.parametrize("material", ["316L", "Ti-6Al-4V"])
+def test_overlap_map_keeps_the_printability_layout_and_its_densest_point_is_printable(material):
+    ov = pr.process_map(material, lack_of_fusion="overlap")
+    reg, true = ov.regime, ov.relative_density_true_pct
+    i_hi, i_lo = np.argmin(abs(ov.power_W - 380)), np.argmin(abs(ov.power_W - 80))
+    j_slow, j_fast = np.argmin(abs(ov.speed_mm_s - 150)), np.argmin(abs(ov.speed_mm_s - 2900))
+    assert reg[i_hi, j_slow] == "keyhole" and reg[i_lo, j_fast] == "lack_of_fusion" and "balling" in set(reg[i_hi])
+    overlap = pr.fusion_overlap(*np.meshgrid(ov.power_W, ov.speed_mm_s, indexing="ij"), material=material)
+    assert np.all(overlap[reg == "lack_of_fusion"] > 1) and np.all(overlap[reg == "conduction"] <= 1)
+    assert ov.printable.ravel()[np.argmax(true)]
+    assert true[ov.printable].mean() > true[reg == "lack_of_fusion"].mean() + 1.0
+
+
+@pytest.mark.parametrize("material", ["316L", "Ti-6Al-4V"])
 def test_density_is_maximal_inside_the_printable_window(material):
     pm = pr.process_map(material)
     true = pm.relative_density_true_pct
