@@ -33,6 +33,61 @@ def test_normalized_enthalpy_is_linear_in_power_and_inverse_sqrt_in_speed():
     assert np.all(np.diff(pr.normalized_enthalpy(200.0, speeds)) < 0)
 
 
+def test_slow_scan_bound_is_the_stationary_radius_at_low_speed_and_ashby_easterling_at_high_speed():
+    q, dT = A * 100.0, TM - 300.0
+    r0 = q / (2 * np.pi * K * dT) * 1e6  # Rosenthal at v → 0, µm
+    slow = pr.melt_pool_size(100.0, 1e-3, slow_scan_bound=True)
+    assert float(slow.depth_um) == pytest.approx(r0, rel=1e-3)
+    fast, fast_ae = pr.melt_pool_size(100.0, 3000.0, slow_scan_bound=True), pr.melt_pool_size(100.0, 3000.0)
+    assert float(fast.depth_um) == pytest.approx(float(fast_ae.depth_um), rel=0.02)
+    assert float(fast.length_um) == float(fast_ae.length_um)
+
+
+def test_overlap_criterion_is_tang_2017_with_the_bounded_melt_pool():
+    size = pr.melt_pool_size(200.0, 800.0, slow_scan_bound=True)
+    expected = (100.0 / size.width_um) ** 2 + (30.0 / size.depth_um) ** 2
+    assert pr.fusion_overlap(200.0, 800.0, 100.0, 30.0) == pytest.approx(float(expected), rel=1e-12)
+    # a hatch wider than the pool never fuses, however deep: the cliff that E_v does not have
+    assert pr.fusion_overlap(200.0, 800.0, 1.01 * float(size.width_um), 1.0) > 1
+
+
+def test_default_lack_of_fusion_is_energy_density_and_an_unknown_criterion_is_refused():
+    pp, vv = np.meshgrid(np.linspace(50, 400, 30), np.linspace(100, 3000, 30), indexing="ij")
+    assert np.array_equal(pr.classify_regime(pp, vv), pr.classify_regime(pp, vv, lack_of_fusion="energy_density"))
+    with pytest.raises(ValueError, match="lack_of_fusion='depth'.*energy_density"):
+        pr.porosity_model(200.0, 800.0, lack_of_fusion="depth")
+
+
+def test_overlap_window_closes_at_low_power_and_its_densest_setting_is_inside_the_map():
+    """With E_v the window is a wedge through the origin, so the densest setting of a P–v map is its slowest,
+    weakest corner; with melt-pool overlap (slow-scan bounded, Tang et al. 2017) a low power cannot be made up by
+    a slow scan, so the window closes at low power and the density peaks inside the map."""
+    ev = pr.process_map(density_noise_pct=0.0)
+    ov = pr.process_map(density_noise_pct=0.0, lack_of_fusion="overlap")
+    i_ev = np.unravel_index(np.argmax(ev.relative_density_true_pct), ev.relative_density_true_pct.shape)
+    i_ov = np.unravel_index(np.argmax(ov.relative_density_true_pct), ov.relative_density_true_pct.shape)
+    assert i_ev[0] == 0  # lowest power of the map
+    assert 0 < i_ov[0] < ov.power_W.size - 1 and 0 < i_ov[1] < ov.speed_mm_s.size - 1
+    # the overlap boundary bends to lower speed at low power: the fastest fused speed at 50 W is under half of
+    # E_v's, at 133 W under 80 % of it; below 36 W not even a standing laser fuses hatch and layer
+    fused = [[m.speed_mm_s[m.regime[i] != "lack_of_fusion"].max() for m in (ev, ov)] for i in (0, 14)]
+    assert ov.power_W[14] == pytest.approx(133.05, abs=0.01)
+    assert fused[0][1] < 0.5 * fused[0][0] and fused[1][1] < 0.8 * fused[1][0]
+    assert pr.fusion_overlap(35.0, 1e-3) > 1 > pr.fusion_overlap(36.0, 1e-3)
+
+
+def test_overlap_window_against_published_316L_settings():
+    """200 W at 800 mm/s with a 100 µm hatch and 30 µm layers (a standard 316L setting, inside the window of the
+    printability maps of Johnson et al. 2019) is printable and dense by overlap; 200 W at 2000 mm/s leaves
+    unfused powder (the pool is 98 µm wide and 41 µm deep); 200 W at 150 mm/s keyholes."""
+    assert pr.classify_regime(200.0, 800.0, lack_of_fusion="overlap")[()] == "conduction"
+    assert pr.relative_density_model(200.0, 800.0, lack_of_fusion="overlap") > 99.5
+    assert pr.classify_regime(200.0, 2000.0, lack_of_fusion="overlap")[()] == "lack_of_fusion"
+    assert pr.classify_regime(200.0, 150.0, lack_of_fusion="overlap")[()] == "keyhole"
+    exp = pr.process_experiments(200, seed=3, lack_of_fusion="overlap")
+    assert set(exp["regime"]) == set(pr.REGIMES)
+
+
 def test_energy_density_is_power_over_speed_hatch_layer():
     # 200 W / (1000 mm/s · 0.1 mm · 0.03 mm) = 66.7 J/mm³
     assert pr.volumetric_energy_density(200, 1000, 100, 30) == pytest.approx(200 / 3, rel=1e-12)
@@ -85,6 +140,19 @@ def test_process_map_has_the_printability_map_layout():
     assert np.array_equal(pm.printable, reg == "conduction")
     assert np.all(pm.normalized_enthalpy[reg == "keyhole"] >= 30.0)
     assert np.all(pm.energy_density_J_mm3[reg == "lack_of_fusion"] < 50.0)
+
+
+@pytest.mark.parametrize("material", ["316L", "Ti-6Al-4V"])
+def test_overlap_map_keeps_the_printability_layout_and_its_densest_point_is_printable(material):
+    ov = pr.process_map(material, lack_of_fusion="overlap")
+    reg, true = ov.regime, ov.relative_density_true_pct
+    i_hi, i_lo = np.argmin(abs(ov.power_W - 380)), np.argmin(abs(ov.power_W - 80))
+    j_slow, j_fast = np.argmin(abs(ov.speed_mm_s - 150)), np.argmin(abs(ov.speed_mm_s - 2900))
+    assert reg[i_hi, j_slow] == "keyhole" and reg[i_lo, j_fast] == "lack_of_fusion" and "balling" in set(reg[i_hi])
+    overlap = pr.fusion_overlap(*np.meshgrid(ov.power_W, ov.speed_mm_s, indexing="ij"), material=material)
+    assert np.all(overlap[reg == "lack_of_fusion"] > 1) and np.all(overlap[reg == "conduction"] <= 1)
+    assert ov.printable.ravel()[np.argmax(true)]
+    assert true[ov.printable].mean() > true[reg == "lack_of_fusion"].mean() + 1.0
 
 
 @pytest.mark.parametrize("material", ["316L", "Ti-6Al-4V"])

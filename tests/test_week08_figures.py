@@ -99,22 +99,47 @@ def test_deck_prose_about_the_cubes():
 
 def test_overlap_criterion_slide():
     """Week 8 overlap slide: Tang et al. (2017) (h/W)² + (t/D)² ≤ 1 is stricter than E_v and has a cliff with the
-    hatch; alt text widths/depths at 200 W (370 → 90 µm, 190 → 35 µm over 100–3000 mm/s)."""
+    hatch; alt text widths/depths at 200 W, slow-scan bounded (320 → 86 µm, 157 → 33 µm over 100–3000 mm/s)."""
     import re
 
     import numpy as np
 
     from mlpc.datasets import process as pr
 
-    size = pr.melt_pool_size(200.0, np.array([100.0, 3000.0]))
-    assert 350 < size.width_um[0] < 390 and 80 < size.width_um[1] < 100
-    assert 170 < size.depth_um[0] < 200 and 30 < size.depth_um[1] < 40
+    size = pr.melt_pool_size(200.0, np.array([100.0, 3000.0]), slow_scan_bound=True)
+    assert 315 < size.width_um[0] < 325 and 84 < size.width_um[1] < 88
+    assert 152 < size.depth_um[0] < 162 and 31 < size.depth_um[1] < 35
     wide = pr.fusion_overlap(200.0, 800.0, hatch_um=1.05 * 2 * size.width_um[1])
     assert np.all(wide > 1)  # hatch wider than the pool: never fused, whatever the depth
     md = w8.overlap_markdown()
     v = [float(x) for x in re.findall(r"\*\*(\d+) mm/s\*\* by overlap, (\d+) mm/s by E_v", md)[0]]
     assert v[0] < v[1]  # geometry is stricter than E_v at h = 100 µm
     assert isinstance(w8.overlap_criterion_figure(), Figure)
+
+
+def test_lack_of_fusion_criteria_slide():
+    """Week 8 existence bullet and criteria slide: with E_v the densest setting is the map's corner (50 W,
+    134 mm/s); with melt-pool overlap it lies inside the map (83 W, 167 mm/s), and the 99.5 % window narrows
+    to nothing near 50 W."""
+    import re
+
+    d_ev, p_ev, v_ev = w8.densest_setting("energy_density")
+    d_ov, p_ov, v_ov = w8.densest_setting("overlap")
+    assert p_ev == 50.0 and v_ev < 140
+    assert 75 < p_ov < 95 and 150 < v_ov < 190 and d_ov < d_ev
+    assert w8.lowest_dense_power_W("overlap") > w8.lowest_dense_power_W("energy_density")
+    md = w8.lof_criteria_markdown()
+    assert re.findall(r"densest ([\d.]+) % at (\d+) W, (\d+) mm/s", md) == [
+        (f"{d_ev:.2f}", f"{p_ev:.0f}", f"{v_ev:.0f}"), (f"{d_ov:.2f}", f"{p_ov:.0f}", f"{v_ov:.0f}")]
+    assert w8.peak_density_markdown() == f"{d_ev:.2f} % at {p_ev:.0f} W, {v_ev:.0f} mm/s"
+    assert isinstance(w8.lof_criteria_figure(), Figure)
+    # notes: 200 W at 800 mm/s dense under both criteria; 250 W at 800 mm/s just below 99.5 % by overlap, ΔH/h_s 24
+    from mlpc.datasets import process as pr
+
+    assert all(pr.relative_density_model(200.0, 800.0, lack_of_fusion=c) > 99.5 for c in pr.LACK_OF_FUSION_CRITERIA)
+    assert 99.0 < pr.relative_density_model(250.0, 800.0, lack_of_fusion="overlap") < 99.5
+    assert round(float(pr.normalized_enthalpy(250.0, 800.0))) == 24
+    assert round(float(pr.normalized_enthalpy(250.0, 800.0)) / 30 * 100) == 81
 
 
 def test_corridor_slide_claims():

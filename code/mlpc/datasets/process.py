@@ -12,23 +12,33 @@ What this module makes, and the physics behind it:
 - **Melt-pool size** from the Rosenthal (1946) moving point source: trailing length
   ``L = A·P / (2π·k·(T_melt − T_0))`` and the Ashby & Easterling (1982, Acta Metall. 30, 1969)
   peak-temperature half-width ``r = sqrt(2·A·P / (π·e·ρ·c_p·v·(T_melt − T_0)))``, combined with the beam
-  radius, width ``W = 2·sqrt(r² + σ²)``, depth ``≈ r`` (semicircular pool).
-- **Regimes**: keyhole (ΔH/h_s above the King threshold); lack of fusion (volumetric energy density
-  ``E_v = P/(v·h·t)`` below a material limit, e.g. Gong et al. 2014, Addit. Manuf. 1–4, 87; Cherry et al.
-  2015, Int. J. Adv. Manuf. Technol. 76, 869; note Prashanth et al. 2017, Mater. Res. Lett. 5, 386, on the
-  limits of ``E_v``); balling (Plateau–Rayleigh instability of the track when ``L/W > π``, Yadroitsev
-  et al. 2010, J. Mater. Process. Technol. 210, 1624; Gunenthiram et al. 2017, J. Laser Appl. 29, 022303).
+  radius, width ``W = 2·sqrt(r² + σ²)``, depth ``≈ r`` (semicircular pool). The Ashby–Easterling half-width
+  is the fast-scan limit; with ``slow_scan_bound=True`` it is bounded by the stationary point-source radius
+  ``r_0 = A·P / (2π·k·ΔT)`` (Rosenthal at ``v → 0``: a slow scan cannot melt wider than a laser standing
+  still), ``r⁻² = r_AE⁻² + r_0⁻²``.
+- **Regimes**: keyhole (ΔH/h_s above the King threshold); lack of fusion, by one of two criteria
+  (``lack_of_fusion=``): ``"energy_density"`` (the default), volumetric energy density ``E_v = P/(v·h·t)``
+  below a material limit (e.g. Gong et al. 2014, Addit. Manuf. 1–4, 87; Cherry et al. 2015, Int. J. Adv.
+  Manuf. Technol. 76, 869; Prashanth et al. 2017, Mater. Res. Lett. 5, 386, on the limits of ``E_v``), or
+  ``"overlap"``, the geometric criterion of Tang, Pistorius & Beuth (2017, Addit. Manuf. 14, 39): melt pools
+  of width ``W`` and depth ``D`` (slow-scan bounded) leave unmelted powder when ``(h/W)² + (t/D)² > 1`` for
+  hatch ``h`` and layer ``t``. With ``E_v`` the window is a wedge through the origin and the densest setting
+  is the slowest, weakest corner of a map; with the overlap criterion the window closes at low power, where
+  the melt pool cannot span hatch and layer at any speed; balling (Plateau–Rayleigh instability of the
+  track when ``L/W > π``, Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624; Gunenthiram et al.
+  2017, J. Laser Appl. 29, 022303).
   The map of the four regimes over power × speed has the shape of the printability maps of Johnson et al. 2019
   (Acta Mater. 176, 199): keyhole at high power and low speed, lack of fusion at low power and high speed,
-  balling at high power and high speed, the printable window a diagonal band between them.
+  balling at high power and high speed, the printable window a diagonal band between them (with the overlap
+  criterion, a band that closes at low power).
 - **Relative density**: porosity grows smoothly (exponentially) as a point leaves the window toward lack of
-  fusion or keyhole (the observed trend, e.g. Gong 2014; King 2014), with Archimedes measurement noise. Each
-  defect saturates at its own physical level: keyhole pores (gas trapped when the keyhole root collapses)
-  stay at a few percent of the volume even deep in the keyhole regime (King 2014; Cunningham et al. 2019,
-  Science 363, 849; Gong 2014 measured a few percent in the over-melted zone of Ti-6Al-4V), so the keyhole
-  term saturates at :data:`KEYHOLE_POROSITY_MAX_PCT` = 4 %; unmelted powder between tracks (lack of fusion)
-  and balling can leave far more (above 10 % at the lowest energy densities, Gong 2014; Kamath et al. 2014,
-  Int. J. Adv. Manuf. Technol. 74, 65), and their sum saturates smoothly at 30 %.
+  fusion (by the chosen criterion) or keyhole (the observed trend, e.g. Gong 2014; King 2014), with Archimedes
+  measurement noise. Each defect saturates at its own physical level: keyhole pores (gas trapped when the keyhole
+  root collapses) stay at a few percent of the volume even deep in the keyhole regime (King 2014; Cunningham et
+  al. 2019, Science 363, 849; Gong 2014 measured a few percent in the over-melted zone of Ti-6Al-4V), so the
+  keyhole term saturates at :data:`KEYHOLE_POROSITY_MAX_PCT` = 4 %; unmelted powder between tracks (lack of
+  fusion) and balling can leave far more (above 10 % at the lowest energy densities, Gong 2014; Kamath et al.
+  2014, Int. J. Adv. Manuf. Technol. 74, 65), and their sum saturates smoothly at 30 %.
 - **Melt-pool monitoring signals** (photodiode, V, sampled in kHz): level from the absorbed energy, noise
   and events per regime (keyhole collapse: Zhao et al. 2020, Science 370, 1080; spatter; balling at the
   Rayleigh wavelength ``λ ≈ 4.51·W``, Rayleigh 1878), machine gain/offset/window-fouling drift, laser-on
@@ -153,11 +163,15 @@ class MeltPoolSize:
     depth_um: np.ndarray
 
 
-def melt_pool_size(power_W, speed_mm_s, material: str | LPBFMaterial = "316L") -> MeltPoolSize:
+def melt_pool_size(power_W, speed_mm_s, material: str | LPBFMaterial = "316L",
+                   slow_scan_bound: bool = False) -> MeltPoolSize:
     """Melt-pool length, width and depth (µm) from Rosenthal (1946) and Ashby & Easterling (1982).
 
-    Length: trailing melting isotherm of the point source, ``A·P / (2π·k·ΔT)``; half-width:
-    ``sqrt(2·A·P / (π·e·ρ·c_p·v·ΔT))`` widened by the beam radius; depth ≈ half-width.
+    Length: trailing melting isotherm of the point source, ``r_0 = A·P / (2π·k·ΔT)``; half-width:
+    ``r_AE = sqrt(2·A·P / (π·e·ρ·c_p·v·ΔT))`` (the fast-scan limit), widened by the beam radius; depth ≈
+    half-width. ``slow_scan_bound=True`` bounds the half-width by the stationary radius ``r_0``
+    (``r⁻² = r_AE⁻² + r_0⁻²``), which matters most at low power and low speed, where ``r_AE`` approaches
+    ``r_0``; the default (``False``) is the fast-scan size used by the ``"energy_density"`` generator.
     """
     mat = get_material(material)
     q = mat.absorptivity * _positive("power_W", power_W)
@@ -166,6 +180,8 @@ def melt_pool_size(power_W, speed_mm_s, material: str | LPBFMaterial = "316L") -
     rho_c = mat.density_kg_m3 * mat.specific_heat_J_kgK
     length = q / (2 * np.pi * mat.conductivity_W_mK * dT)
     r = np.sqrt(2 * q / (np.pi * np.e * rho_c * v * dT))
+    if slow_scan_bound:
+        r = 1.0 / np.sqrt(1.0 / r**2 + 1.0 / length**2)
     sigma = mat.beam_radius_um * 1e-6
     width = 2 * np.sqrt(r**2 + sigma**2)
     length, width, r = np.broadcast_arrays(length, width, r)
@@ -177,29 +193,54 @@ def fusion_overlap(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
     """Geometric lack-of-fusion criterion ``(h/W)² + (t/D)²`` of Tang, Pistorius & Beuth (2017, Addit. Manuf.
     14, 39): neighbouring melt pools of width ``W`` and depth ``D`` (:func:`melt_pool_size`) leave unmelted
     powder between tracks (hatch ``h``) and layers (thickness ``t``) when it exceeds 1. Unlike the energy density
-    ``E_v = P/(v·h·t)``, it has a cliff: once ``h > W`` no amount of depth closes the gap. Not used by
-    :func:`classify_regime` (which uses ``E_v``); the Week 8 deck compares the two."""
-    size = melt_pool_size(power_W, speed_mm_s, material)
+    ``E_v = P/(v·h·t)``, it has a cliff: once ``h > W`` no amount of depth closes the gap, and a low power
+    cannot be made up by a slow scan (the melt pool is bounded by the stationary radius, ``slow_scan_bound``).
+    The lack-of-fusion criterion of :func:`classify_regime` and :func:`porosity_model` with
+    ``lack_of_fusion="overlap"``."""
+    size = melt_pool_size(power_W, speed_mm_s, material, slow_scan_bound=True)
     h = _positive("hatch_um", hatch_um, 1000.0)
     t = _positive("layer_um", layer_um, 1000.0)
     return (h / size.width_um) ** 2 + (t / size.depth_um) ** 2
 
 
+LACK_OF_FUSION_CRITERIA: tuple[str, ...] = ("energy_density", "overlap")
+"""Lack-of-fusion criteria of the generator: ``E_v`` below the material limit, or melt-pool overlap
+(:func:`fusion_overlap`) above 1."""
+
+
+def _lof_criterion(lack_of_fusion: str) -> bool:
+    """True for the overlap criterion; a clear error for an unknown name."""
+    if lack_of_fusion not in LACK_OF_FUSION_CRITERIA:
+        raise ValueError(f"lack_of_fusion={lack_of_fusion!r} is unknown; choose one of {LACK_OF_FUSION_CRITERIA}")
+    return lack_of_fusion == "overlap"
+
+
+def _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat: LPBFMaterial, overlap: bool) -> np.ndarray:
+    """How far a point lies on the lack-of-fusion side, 0 on the boundary: ``1 − E_v/limit`` or
+    ``(h/W)² + (t/D)² − 1``."""
+    if overlap:
+        return fusion_overlap(power_W, speed_mm_s, hatch_um, layer_um, mat) - 1.0
+    return 1.0 - volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
+
+
 def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
-                    material: str | LPBFMaterial = "316L") -> np.ndarray:
+                    material: str | LPBFMaterial = "316L", lack_of_fusion: str = "energy_density") -> np.ndarray:
     """Regime of each (P, v) point: ``keyhole`` > ``lack_of_fusion`` > ``balling`` > ``conduction``.
 
-    Criteria, checked in that order: ``ΔH/h_s ≥`` the keyhole threshold (King 2014); ``E_v <`` the
-    lack-of-fusion limit; melt-pool ``L/W > π`` (Plateau–Rayleigh, Yadroitsev 2010). Returns strings.
+    Criteria, checked in that order: ``ΔH/h_s ≥`` the keyhole threshold (King 2014); lack of fusion by
+    ``lack_of_fusion`` (``"energy_density"``: ``E_v <`` the material limit; ``"overlap"``:
+    :func:`fusion_overlap` ``> 1``, Tang et al. 2017); melt-pool ``L/W > π`` (Plateau–Rayleigh, Yadroitsev
+    2010; with the slow-scan-bounded melt pool under ``"overlap"``). Returns strings.
     """
     mat = get_material(material)
+    overlap = _lof_criterion(lack_of_fusion)
     dh = normalized_enthalpy(power_W, speed_mm_s, mat)
-    ev = volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um)
-    size = melt_pool_size(power_W, speed_mm_s, mat)
-    dh, ev, ratio = np.broadcast_arrays(dh, ev, size.length_um / size.width_um)
+    lof = _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat, overlap)
+    size = melt_pool_size(power_W, speed_mm_s, mat, slow_scan_bound=overlap)
+    dh, lof, ratio = np.broadcast_arrays(dh, lof, size.length_um / size.width_um)
     out = np.full(dh.shape, "conduction", dtype=object)
     out[ratio > np.pi] = "balling"
-    out[ev < mat.lof_energy_density_J_mm3] = "lack_of_fusion"
+    out[lof > 0] = "lack_of_fusion"
     out[dh >= mat.keyhole_threshold] = "keyhole"
     return out.astype(str)
 
@@ -222,30 +263,44 @@ def _saturate_keyhole(x: np.ndarray) -> np.ndarray:
     return x / (1 + (x / KEYHOLE_POROSITY_MAX_PCT) ** 4) ** 0.25
 
 
+#: e-fold width of the lack-of-fusion porosity term, in ``1 − E_v/limit`` or in the overlap criterion.
+LOF_EFOLD = {"energy_density": 0.25, "overlap": 0.15}
+
+
+def _lof_and_balling(power_W, speed_mm_s, hatch_um, layer_um, mat: LPBFMaterial,
+                     lack_of_fusion: str) -> tuple[np.ndarray, np.ndarray]:
+    """Lack-of-fusion and balling porosity terms (%), uncapped: 1 % on the lack-of-fusion boundary growing e-fold
+    per :data:`LOF_EFOLD`, 0.5 % at ``L/W = π`` growing e-fold per 15 % of ``L/W``."""
+    overlap = _lof_criterion(lack_of_fusion)
+    x = _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat, overlap)
+    size = melt_pool_size(power_W, speed_mm_s, mat, slow_scan_bound=overlap)
+    z = size.length_um / size.width_um / np.pi
+    return np.exp(np.minimum(x / LOF_EFOLD[lack_of_fusion], 50.0)), 0.5 * np.exp((z - 1) / 0.15)
+
+
 def porosity_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
-                   material: str | LPBFMaterial = "316L") -> np.ndarray:
+                   material: str | LPBFMaterial = "316L", lack_of_fusion: str = "energy_density") -> np.ndarray:
     """Noise-free porosity (%) of a part: 0.1 % base plus terms that grow exponentially beyond each boundary.
 
     Each term is about 1 % (lack of fusion, keyhole) or 0.5 % (balling) exactly on its regime boundary and
-    falls off e-fold per 25 % (E_v), 15 % (ΔH/h_s) or 15 % (L/W) inside the window. The keyhole term saturates
-    on its own at :data:`KEYHOLE_POROSITY_MAX_PCT` (a few percent: King et al. 2014; Cunningham et al. 2019);
+    falls off e-fold per 25 % (E_v) or per 0.15 of the overlap criterion (``lack_of_fusion="overlap"``),
+    15 % (ΔH/h_s) or 15 % (L/W) inside the window. The keyhole term saturates on its own at
+    :data:`KEYHOLE_POROSITY_MAX_PCT` (a few percent: King et al. 2014; Cunningham et al. 2019);
     the total, dominated far outside the window by lack of fusion and balling, is capped smoothly at
     :data:`POROSITY_CAP_PCT`. Trend after Gong et al. 2014 and King et al. 2014.
     """
     mat = get_material(material)
-    x = volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
     y = normalized_enthalpy(power_W, speed_mm_s, mat) / mat.keyhole_threshold
-    size = melt_pool_size(power_W, speed_mm_s, mat)
-    z = size.length_um / size.width_um / np.pi
     keyhole = _saturate_keyhole(np.exp((y - 1) / 0.15))
-    raw = 0.1 + np.exp(-(x - 1) / 0.25) + keyhole + 0.5 * np.exp((z - 1) / 0.15)
+    lof, balling = _lof_and_balling(power_W, speed_mm_s, hatch_um, layer_um, mat, lack_of_fusion)
+    raw = 0.1 + lof + keyhole + balling
     return _soft_cap(raw, POROSITY_CAP_PCT)
 
 
 def relative_density_model(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
-                           material: str | LPBFMaterial = "316L") -> np.ndarray:
+                           material: str | LPBFMaterial = "316L", lack_of_fusion: str = "energy_density") -> np.ndarray:
     """Noise-free relative density (%) = 100 − :func:`porosity_model`."""
-    return 100.0 - porosity_model(power_W, speed_mm_s, hatch_um, layer_um, material)
+    return 100.0 - porosity_model(power_W, speed_mm_s, hatch_um, layer_um, material, lack_of_fusion)
 
 
 def quality_label(relative_density_pct) -> np.ndarray:
@@ -275,11 +330,13 @@ class ProcessMap:
 
 
 def process_map(material: str = "316L", power_W=None, speed_mm_s=None, hatch_um: float = 100.0,
-                layer_um: float = 30.0, density_noise_pct: float = 0.15, seed: int = 0) -> ProcessMap:
+                layer_um: float = 30.0, density_noise_pct: float = 0.15, seed: int = 0,
+                lack_of_fusion: str = "energy_density") -> ProcessMap:
     """Regimes and density on a P × v grid (arrays shaped ``(n_power, n_speed)``).
 
     Defaults: 60 powers in 50–400 W, 80 speeds in 100–3000 mm/s. The measured density adds Gaussian
     Archimedes noise of ``density_noise_pct`` (% points, 1σ) to :func:`relative_density_model`.
+    ``lack_of_fusion`` picks the criterion (:data:`LACK_OF_FUSION_CRITERIA`).
     """
     mat = get_material(material)
     if density_noise_pct < 0:
@@ -287,9 +344,9 @@ def process_map(material: str = "316L", power_W=None, speed_mm_s=None, hatch_um:
     p = np.linspace(50.0, 400.0, 60) if power_W is None else _positive("power_W", power_W).ravel()
     v = np.linspace(100.0, 3000.0, 80) if speed_mm_s is None else _positive("speed_mm_s", speed_mm_s).ravel()
     pp, vv = np.meshgrid(p, v, indexing="ij")
-    size = melt_pool_size(pp, vv, mat)
-    regime = classify_regime(pp, vv, hatch_um, layer_um, mat)
-    true = relative_density_model(pp, vv, hatch_um, layer_um, mat)
+    size = melt_pool_size(pp, vv, mat, slow_scan_bound=_lof_criterion(lack_of_fusion))
+    regime = classify_regime(pp, vv, hatch_um, layer_um, mat, lack_of_fusion)
+    true = relative_density_model(pp, vv, hatch_um, layer_um, mat, lack_of_fusion)
     rng = np.random.default_rng(seed)
     measured = np.minimum(true + rng.normal(0, density_noise_pct, true.shape), 100.0)
     return ProcessMap(
@@ -298,14 +355,17 @@ def process_map(material: str = "316L", power_W=None, speed_mm_s=None, hatch_um:
         length_to_width=size.length_um / size.width_um, regime=regime, printable=regime == "conduction",
         relative_density_true_pct=true, relative_density_pct=measured, quality=quality_label(measured),
         hatch_um=float(hatch_um), layer_um=float(layer_um), material=mat.name,
-        description=f"LPBF {mat.name} process map, hatch {hatch_um} µm, layer {layer_um} µm",
+        description=f"LPBF {mat.name} process map, hatch {hatch_um} µm, layer {layer_um} µm"
+                    + (", lack of fusion by melt-pool overlap" if lack_of_fusion == "overlap" else ""),
     )
 
 
 def process_experiments(n_points: int = 120, material: str = "316L", hatch_um: float = 100.0,
                         layer_um: float = 30.0, density_noise_pct: float = 0.15,
-                        seed: int = 0) -> pd.DataFrame:
+                        seed: int = 0, lack_of_fusion: str = "energy_density") -> pd.DataFrame:
     """Scattered P–v experiments (cubes) as a table, for fitting an ML process map (week 8).
+
+    ``lack_of_fusion`` picks the criterion of the regime labels and the density (:data:`LACK_OF_FUSION_CRITERIA`).
 
     Columns: ``power_W``, ``speed_mm_s``, ``hatch_um``, ``layer_um``, ``energy_density_J_mm3``,
     ``normalized_enthalpy``, ``regime``, ``relative_density_true_pct``, ``relative_density_pct``, ``quality``.
@@ -316,13 +376,13 @@ def process_experiments(n_points: int = 120, material: str = "316L", hatch_um: f
     rng = np.random.default_rng(seed)
     p = rng.uniform(50.0, 400.0, n_points)
     v = np.exp(rng.uniform(np.log(100.0), np.log(3000.0), n_points))
-    true = relative_density_model(p, v, hatch_um, layer_um, mat)
+    true = relative_density_model(p, v, hatch_um, layer_um, mat, lack_of_fusion)
     measured = np.minimum(true + rng.normal(0, density_noise_pct, n_points), 100.0)
     return pd.DataFrame({
         "power_W": p, "speed_mm_s": v, "hatch_um": float(hatch_um), "layer_um": float(layer_um),
         "energy_density_J_mm3": volumetric_energy_density(p, v, hatch_um, layer_um),
         "normalized_enthalpy": normalized_enthalpy(p, v, mat),
-        "regime": classify_regime(p, v, hatch_um, layer_um, mat),
+        "regime": classify_regime(p, v, hatch_um, layer_um, mat, lack_of_fusion),
         "relative_density_true_pct": true, "relative_density_pct": measured,
         "quality": quality_label(measured),
     })
@@ -433,13 +493,11 @@ def track_porosity(power_eff_W, speed_mm_s, n_collapses, laser_on_ms, rng: np.ra
     signal (the emission level follows the absorbed power; each collapse is a dip).
     """
     mat = get_material(material)
-    x = volumetric_energy_density(power_eff_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
-    size = melt_pool_size(power_eff_W, speed_mm_s, mat)
-    z = size.length_um / size.width_um / np.pi
     n = np.asarray(n_collapses, dtype=int)
     pores = np.array([rng.lognormal(-0.125, 0.5, k).sum() for k in n])
     keyhole = PORE_PCT_PER_COLLAPSE_PER_MS * pores / np.maximum(np.asarray(laser_on_ms, float), 0.1)
-    raw = 0.1 + np.exp(-(x - 1) / 0.25) + 0.5 * np.exp((z - 1) / 0.15) + _saturate_keyhole(keyhole)
+    lof, balling = _lof_and_balling(power_eff_W, speed_mm_s, hatch_um, layer_um, mat, "energy_density")
+    raw = 0.1 + lof + balling + _saturate_keyhole(keyhole)
     return _soft_cap(raw, POROSITY_CAP_PCT)
 
 
@@ -766,7 +824,8 @@ def process_log(kind: str = "sps", seed: int = 0) -> ProcessLog:
 
 __all__ = [
     "REGIMES", "LPBFMaterial", "MATERIALS", "get_material", "normalized_enthalpy",
-    "volumetric_energy_density", "KEYHOLE_POROSITY_MAX_PCT", "POROSITY_CAP_PCT",
+    "volumetric_energy_density", "fusion_overlap", "LACK_OF_FUSION_CRITERIA", "LOF_EFOLD",
+    "KEYHOLE_POROSITY_MAX_PCT", "POROSITY_CAP_PCT",
     "MeltPoolSize", "melt_pool_size", "classify_regime", "porosity_model", "relative_density_model",
     "quality_label", "ProcessMap", "process_map", "process_experiments", "MeltPoolSignals",
     "melt_pool_signals", "ThermalHistory", "thermal_history", "ProcessLog", "process_log",

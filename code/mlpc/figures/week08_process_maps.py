@@ -334,11 +334,11 @@ def stability_markdown(speed_mm_s: float = 800.0, noise_pct: float = 0.15) -> st
 
 def overlap_criterion_figure(power_W: float = 200.0, hatches_um: tuple[float, ...] = (100.0, 140.0),
                              layer_um: float = 30.0) -> Figure:
-    """Left: melt-pool width and depth (Rosenthal) against scan speed at one power, with the hatch spacings and
-    the layer thickness. Right: the P–v map with the lack-of-fusion boundary by energy density (E_v = limit) and
-    by geometric overlap ((h/W)² + (t/D)² = 1) for each hatch."""
+    """Left: melt-pool width and depth (Rosenthal, slow-scan bounded) against scan speed at one power, with the
+    hatch spacings and the layer thickness. Right: the P–v map with the lack-of-fusion boundary by energy density
+    (E_v = limit) and by geometric overlap ((h/W)² + (t/D)² = 1) for each hatch."""
     v = np.linspace(100.0, 3000.0, 300)
-    size = pr.melt_pool_size(power_W, v, MATERIAL)
+    size = pr.melt_pool_size(power_W, v, MATERIAL, slow_scan_bound=True)
     fig, (a, b) = new_figure(2, size=SLIDE_SIZE)
     a.plot(v, size.width_um, color=OKABE_ITO[0], lw=2.5, label="melt-pool width W")
     a.plot(v, size.depth_um, color=OKABE_ITO[5], lw=2.5, label="melt-pool depth D")
@@ -378,12 +378,53 @@ def overlap_markdown(power_W: float = 200.0, hatches_um: tuple[float, ...] = (10
     return "\n".join(lines) + "\n"
 
 
-def peak_density_markdown() -> str:
-    """The highest noise-free density anywhere on the default P–v map (existence of the inverse)."""
-    pp, vv = grid(201)
-    dens = pr.relative_density_model(pp, vv, material=MATERIAL)
+def densest_setting(lack_of_fusion: str = "energy_density", n: int = 201) -> tuple[float, float, float]:
+    """(density %, P in W, v in mm/s) of the highest noise-free density on the default P–v map."""
+    pp, vv = grid(n)
+    dens = pr.relative_density_model(pp, vv, material=MATERIAL, lack_of_fusion=lack_of_fusion)
     k = np.unravel_index(np.argmax(dens), dens.shape)
-    return (f"{dens[k]:.2f} % at {pp[k]:.0f} W, {vv[k]:.0f} mm/s")
+    return float(dens[k]), float(pp[k]), float(vv[k])
+
+
+def peak_density_markdown(lack_of_fusion: str = "energy_density") -> str:
+    """The highest noise-free density anywhere on the default P–v map (existence of the inverse)."""
+    d, p, v = densest_setting(lack_of_fusion)
+    return f"{d:.2f} % at {p:.0f} W, {v:.0f} mm/s"
+
+
+def lowest_dense_power_W(lack_of_fusion: str, target_pct: float = pm.QUALITY_THRESHOLD_PCT, n: int = 201) -> float:
+    """The lowest power on the default map at which some speed reaches ``target_pct`` (noise-free)."""
+    pp, vv = grid(n)
+    dens = pr.relative_density_model(pp, vv, material=MATERIAL, lack_of_fusion=lack_of_fusion)
+    return float(pp[dens >= target_pct].min())
+
+
+def lof_criteria_figure() -> Figure:
+    """The generator's noise-free density over P–v with lack of fusion by E_v (left) and by melt-pool overlap
+    (right): the 99.5 % contour in white, the densest setting as a star."""
+    pp, vv = grid(161)
+    fig, axes = new_figure(2, sharey=True, size=(11.5, 4.2))
+    for ax, crit, title in zip(axes, pr.LACK_OF_FUSION_CRITERIA, ("lack of fusion by E_v", "by overlap"),
+                               strict=True):
+        z = pr.relative_density_model(pp, vv, material=MATERIAL, lack_of_fusion=crit)
+        mesh = ax.pcolormesh(vv, pp, z, vmin=95, vmax=100, cmap="viridis", shading="nearest")
+        ax.contour(vv, pp, z, levels=[pm.QUALITY_THRESHOLD_PCT], colors="w", linewidths=2.5)
+        _, p_best, v_best = densest_setting(crit)
+        ax.plot(v_best, p_best, marker="*", ms=22, color=OKABE_ITO[1], mec="k")
+        _speed_axis(ax)
+        ax.set_title(title, fontsize=15)
+    axes[0].set_ylabel(label("Laser power P", "W"))
+    fig.colorbar(mesh, ax=axes, label=label("Relative density", "%"), extend="min", shrink=0.9)
+    return close(fig)
+
+
+def lof_criteria_markdown() -> str:
+    """Densest setting and lowest dense power by each lack-of-fusion criterion, as slide bullets."""
+    lines = []
+    for crit, name in zip(pr.LACK_OF_FUSION_CRITERIA, ("E_v", "overlap"), strict=True):
+        lines.append(f"- By {name}: densest {peak_density_markdown(crit)}; 99.5 % reached from "
+                     f"{lowest_dense_power_W(crit):.0f} W up")
+    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------------------
