@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlpc import ebsd_geometry as geo
 from mlpc.datasets import ebsd
-from mlpc.datasets import ebsd_geometry as geo
 
 
 def _ncc(a: np.ndarray, b: np.ndarray) -> float:

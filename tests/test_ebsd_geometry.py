@@ -1,4 +1,4 @@
-"""The NumPy orientation maths and master-pattern projection (mlpc.datasets.ebsd_geometry) reproduce orix and
+"""The NumPy orientation maths and master-pattern projection (mlpc.ebsd_geometry) reproduce orix and
 kikuchipy, which they replace on the course's path (their numba functions compile for 40–80 s per kernel).
 
 This module imports orix and kikuchipy as references, so it pays their compile once (module-scoped fixtures)."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlpc import ebsd_geometry as geo
 from mlpc.datasets import ebsd
-from mlpc.datasets import ebsd_geometry as geo
 
 
 def _random_euler_rad(n: int, seed: int) -> np.ndarray:
@@ -139,3 +139,21 @@ def test_projection_matches_kikuchipy_get_patterns(master, orix, shape) -> None:
     # and the course's wrapper gives the same Kikuchi signal
     k = ebsd.project_patterns(np.degrees(EULER_RAD), shape_px=shape, dose_counts_per_px=None).kikuchi
     assert np.abs(k.reshape(len(EULER_RAD), -1) - b).max() < 1e-4
+
+
+@pytest.mark.parametrize("direction", [(0.0, 0.0, 1.0), (1.0, 0.0, 0.0)])
+def test_ipf_colours_match_orix_tsl_key(orix, direction) -> None:
+    from orix.plot import IPFColorKeyTSL
+    from orix.vector import Vector3d
+
+    from mlpc.ebsd_ipf import ipf_colours
+
+    q = geo.euler_to_quaternion(np.vstack([EULER_RAD, _random_euler_rad(500, 4)]))
+    key = IPFColorKeyTSL(orix["Oh"].laue, direction=Vector3d(direction))
+    expected = key.orientation2color(orix["Orientation"](q, symmetry=orix["Oh"]))
+    np.testing.assert_allclose(ipf_colours(q, direction), expected, atol=1e-4)
+    # the corners of the standard triangle are red [001], green [101] and blue [111] (for ND)
+    if direction[2] == 1.0:
+        corners = ipf_colours(geo.euler_to_quaternion(np.radians([[0.0, 0.0, 0.0], [0.0, 45.0, 0.0],
+                                                                  [0.0, 54.7356, 45.0]])))
+        np.testing.assert_allclose(corners, np.eye(3), atol=0.01)

@@ -96,11 +96,11 @@ def simulated_dictionary(resolution_deg: float = 4.0, shape_px: tuple[int, int] 
     """Project the Ni master pattern for a uniform grid of the cubic fundamental zone.
 
     The grid is orix's cubochoric sampling (``get_sample_fundamental``), computed by the NumPy port
-    :func:`mlpc.datasets.ebsd_geometry.sample_cubic_fundamental_zone` (the same rotations).
+    :func:`mlpc.ebsd_geometry.sample_cubic_fundamental_zone` (the same rotations).
     4° gives 11,935 orientations (about 6 s at 40 × 40 px); 6° gives 3,557.
     """
     from mlpc.datasets.ebsd import project_patterns
-    from mlpc.datasets.ebsd_geometry import quaternion_to_euler, sample_cubic_fundamental_zone
+    from mlpc.ebsd_geometry import quaternion_to_euler, sample_cubic_fundamental_zone
 
     if not 2.0 <= resolution_deg <= 20.0:
         raise ValueError(f"resolution_deg must be in [2, 20] degrees, got {resolution_deg!r}")

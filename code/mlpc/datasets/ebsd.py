@@ -13,7 +13,7 @@ downloaded, a missing file raises :class:`FileNotFoundError`):
 
 Both come with kikuchipy (Ånes et al., https://kikuchipy.org, software licence GPLv3+) and are read with h5py.
 The projection of the master pattern onto a detector and the orientation maths are NumPy ports of kikuchipy's
-``EBSDMasterPattern.get_patterns`` and of orix (:mod:`mlpc.datasets.ebsd_geometry`, tested against both): their
+``EBSDMasterPattern.get_patterns`` and of orix (:mod:`mlpc.ebsd_geometry`, tested against both): their
 numba functions take 40–80 s to compile in every fresh kernel. Orientations are Bunge Euler angles
 (φ1, Φ, φ2) in degrees in the orix/kikuchipy convention (sample frame RD–TD–ND). Texture components:
 cube {001}⟨100⟩ = (0°, 0°, 0°), Goss {110}⟨001⟩ = (0°, 45°, 0°), γ fibre ⟨111⟩∥ND = (φ1, 54.74°, 45°)
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlpc.datasets import ebsd_geometry as geo
+from mlpc import ebsd_geometry as geo
 
 if TYPE_CHECKING:
     from kikuchipy.detectors import EBSDDetector
@@ -325,7 +325,7 @@ def project_patterns(euler_deg: np.ndarray, shape_px: tuple[int, int] = (60, 60)
     seed : seed of the Poisson noise.
 
     The patterns are kikuchipy's projection of the EMsoft master pattern (20 keV), computed by the NumPy port
-    :func:`mlpc.datasets.ebsd_geometry.project_master_pattern` (same numbers to float precision); a smooth
+    :func:`mlpc.ebsd_geometry.project_master_pattern` (same numbers to float precision); a smooth
     background multiplies the bands, then counts are drawn from a Poisson distribution. The defaults
     reproduce the relative modulation of the real Ni patterns (std of pattern / smoothed pattern, 0.07).
     """
@@ -365,7 +365,7 @@ def misorientation_deg(euler_a_deg: np.ndarray, euler_b_deg: np.ndarray) -> np.n
 
     Both arguments are (n, 3) or (3,) Bunge Euler angles in degrees; returns an (n,) array in [0, 62.8°]:
     the disorientation angle, minimum over the 24 proper symmetry operations of the cubic point group, as orix
-    ``Orientation.angle_with`` (:func:`mlpc.datasets.ebsd_geometry.disorientation_deg`).
+    ``Orientation.angle_with`` (:func:`mlpc.ebsd_geometry.disorientation_deg`).
     """
     a = _euler_to_quaternions(euler_a_deg)
     b = _euler_to_quaternions(euler_b_deg)
