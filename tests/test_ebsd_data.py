@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlpc import ebsd_geometry as geo
 from mlpc.datasets import ebsd
 
 
@@ -22,7 +23,7 @@ def real() -> ebsd.RealEBSDPatterns:
 
 
 def test_real_ni_and_master_pattern_load_without_network(no_network) -> None:
-    ebsd._master_pattern_signal.cache_clear()
+    ebsd._master_pattern_arrays.cache_clear()
     real = ebsd.load_nickel_ebsd_small()
     master = ebsd.load_nickel_master_pattern()
     assert real.patterns_counts.shape == (3, 3, 60, 60)
@@ -79,13 +80,10 @@ def test_default_synthetic_patterns_look_as_noisy_and_contrasted_as_the_real_one
 
 
 def test_two_orientations_give_different_patterns_and_equivalent_ones_the_same() -> None:
-    from orix.quaternion import Rotation
-    from orix.quaternion.symmetry import O
-
-    base = Rotation.from_euler(np.radians([30.0, 20.0, 10.0]))
-    equivalent = [Rotation(op * base) for op in O[1:6]]  # crystal-frame symmetry operations
-    euler = np.degrees(np.vstack([base.to_euler()] + [r.to_euler() for r in equivalent] +
-                                 [np.radians([[35.0, 20.0, 10.0], [0.0, 45.0, 0.0]])]))
+    base = geo.euler_to_quaternion(np.radians([30.0, 20.0, 10.0]))
+    equivalent = geo.quaternion_multiply(geo.CUBIC_SYMMETRY[1:6], base)  # crystal-frame symmetry operations
+    euler = np.degrees(np.vstack([geo.quaternion_to_euler(base), geo.quaternion_to_euler(equivalent),
+                                  np.radians([[35.0, 20.0, 10.0], [0.0, 45.0, 0.0]])]))
     k = ebsd.project_patterns(euler, dose_counts_per_px=None).kikuchi
     for i in range(1, 6):
         assert _ncc(k[0], k[i]) > 0.98

@@ -223,25 +223,14 @@ class BoundaryMap:
     thresholds_deg: tuple[float, float]
 
 
-def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product of quaternions (w, x, y, z), broadcasting over leading axes."""
-    w1, x1, y1, z1 = np.moveaxis(a, -1, 0)
-    w2, x2, y2, z2 = np.moveaxis(b, -1, 0)
-    return np.stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                     w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2], axis=-1)
-
-
-def _conj(q: np.ndarray) -> np.ndarray:
-    return q * np.array([1.0, -1.0, -1.0, -1.0])
-
-
 def sigma3_deviation_deg(q_a: np.ndarray, q_b: np.ndarray) -> np.ndarray:
     """Angle (degrees) between the misorientation of cubic orientations ``q_a`` → ``q_b`` (quaternions,
     orix convention: sample → crystal) and the ideal Σ3 twin, 60° about ⟨111⟩, minimised over the 24 × 24
     pairs of proper cubic symmetry operations: Δ = q_b q_a⁻¹ is compared with every S_i T S_j."""
-    from orix.quaternion.symmetry import O
+    from mlpc.ebsd_geometry import CUBIC_SYMMETRY as sym  # the 24 proper rotations of 432 (no orix)
+    from mlpc.ebsd_geometry import conjugate as _conj
+    from mlpc.ebsd_geometry import quaternion_multiply as _qmul
 
-    sym = O.data  # the 24 proper rotations of the cubic point group 432
     half = np.radians(30.0)
     twin = np.concatenate([[np.cos(half)], np.sin(half) * np.ones(3) / np.sqrt(3)])
     equivalent = _qmul(_qmul(sym[:, None, :], twin), sym[None, :, :]).reshape(-1, 4)
@@ -257,10 +246,10 @@ def classify_boundaries(quaternions: np.ndarray, low_deg: float = 2.0, high_deg:
     it: orientation noise of indexing). Low-angle: ``low_deg``–``high_deg`` (dislocation walls, sub-grains);
     high-angle: ≥ ``high_deg``; Σ3: a high-angle boundary whose misorientation lies within Brandon's
     15°/√3 ≈ 8.7° of 60° about ⟨111⟩ (the annealing twin of fcc metals). Misorientation angles come from
-    orix (cubic symmetry on both crystals), the Σ3 deviation from :func:`sigma3_deviation_deg`.
+    orix's ``angle_with`` in NumPy (:func:`mlpc.ebsd_geometry.disorientation_deg`, cubic symmetry on
+    both crystals), the Σ3 deviation from :func:`sigma3_deviation_deg`.
     """
-    from orix.quaternion import Orientation
-    from orix.quaternion.symmetry import Oh
+    from mlpc.ebsd_geometry import disorientation_deg
 
     q = np.asarray(quaternions, dtype=float)
     if q.ndim != 3 or q.shape[2] != 4:
@@ -269,13 +258,12 @@ def classify_boundaries(quaternions: np.ndarray, low_deg: float = 2.0, high_deg:
         raise ValueError(f"need 0 < low_deg < high_deg < 62.8, got {low_deg!r}, {high_deg!r}")
     ny, nx, _ = q.shape
     flat_q = q.reshape(-1, 4)
-    ori = Orientation(flat_q, symmetry=Oh)
     flat = np.arange(ny * nx).reshape(ny, nx)
     mis = np.zeros(ny * nx)
     dev = np.full(ny * nx, 180.0)
     for src, dst in ((flat[:, :-1], flat[:, 1:]), (flat[:-1, :], flat[1:, :])):
         s, d = src.ravel(), dst.ravel()
-        ang = np.asarray(ori[s].angle_with(ori[d], degrees=True)).reshape(-1)
+        ang = disorientation_deg(flat_q[s], flat_q[d])
         bigger = ang > mis[s]
         mis[s[bigger]] = ang[bigger]
         dev[s[bigger]] = sigma3_deviation_deg(flat_q[s[bigger]], flat_q[d[bigger]])

@@ -11,11 +11,13 @@ downloaded, a missing file raises :class:`FileNotFoundError`):
 - :func:`load_nickel_master_pattern`: the Ni (Fm-3m) EBSD master pattern at 20 keV, a dynamical
   simulation with EMsoft (Callahan & De Graef, Microsc. Microanal. 19 (2013) 1255); data licence CC BY 4.0.
 
-Both come with kikuchipy (Ånes et al., https://kikuchipy.org, software licence GPLv3+). Projection of the
-master pattern onto a detector uses kikuchipy's ``EBSDMasterPattern.get_patterns`` with orix rotations.
-Orientations are Bunge Euler angles (φ1, Φ, φ2) in degrees in the orix/kikuchipy convention (sample
-frame RD–TD–ND). Texture components: cube {001}⟨100⟩ = (0°, 0°, 0°), Goss {110}⟨001⟩ = (0°, 45°, 0°),
-γ fibre ⟨111⟩∥ND = (φ1, 54.74°, 45°) (Randle & Engler, *Introduction to Texture Analysis*, 2000).
+Both come with kikuchipy (Ånes et al., https://kikuchipy.org, software licence GPLv3+) and are read with h5py.
+The projection of the master pattern onto a detector and the orientation maths are NumPy ports of kikuchipy's
+``EBSDMasterPattern.get_patterns`` and of orix (:mod:`mlpc.ebsd_geometry`, tested against both): their
+numba functions take 40–80 s to compile in every fresh kernel. Orientations are Bunge Euler angles
+(φ1, Φ, φ2) in degrees in the orix/kikuchipy convention (sample frame RD–TD–ND). Texture components:
+cube {001}⟨100⟩ = (0°, 0°, 0°), Goss {110}⟨001⟩ = (0°, 45°, 0°), γ fibre ⟨111⟩∥ND = (φ1, 54.74°, 45°)
+(Randle & Engler, *Introduction to Texture Analysis*, 2000).
 
 Pattern formation (what the noise model imitates): a detected EBSD pattern is a smooth background of
 backscattered electrons, brightest near the forward-scattering direction, modulated by a few tens of per
@@ -32,9 +34,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlpc import ebsd_geometry as geo
+
 if TYPE_CHECKING:
     from kikuchipy.detectors import EBSDDetector
-    from kikuchipy.signals import EBSDMasterPattern
 
 #: Texture components (Bunge Euler angles in degrees); the γ fibre has φ1 free.
 TEXTURE_COMPONENTS_DEG: dict[str, tuple[float, float, float]] = {
@@ -227,32 +230,46 @@ def _remove_dynamic_background(pattern: np.ndarray) -> np.ndarray:
     return _rescale_uint8(p - gaussian_filter(p, sigma=p.shape[1] / 8, truncate=4.0))
 
 
-@functools.lru_cache(maxsize=1)
-def _master_pattern_signal() -> EBSDMasterPattern:
-    import kikuchipy as kp
+#: Short names of the space groups the bundled master patterns may have (EMsoft stores the number).
+_SPACE_GROUPS = {225: "Fm-3m", 229: "Im-3m"}
 
-    return kp.load(_kikuchipy_data_file(_NI_MASTER_FILE), projection="lambert", hemisphere="both")
+
+@functools.lru_cache(maxsize=1)
+def _master_pattern_arrays() -> dict:
+    """The EMsoft master-pattern file read with h5py, as ``kikuchipy.load`` reads it.
+
+    Lambert hemispheres: ``EMData/EBSDmaster/mLPNH``/``mLPSH`` (energy bin 0, the only one, 20 keV);
+    stereographic upper hemisphere: ``masterSPNH`` flipped up–down (kikuchipy's reader does the same).
+    """
+    import h5py
+
+    path = _kikuchipy_data_file(_NI_MASTER_FILE)
+    with h5py.File(path, "r") as f:
+        group, crystal = f["EMData/EBSDmaster"], f["CrystalData"]
+        number = int(crystal["SpaceGroupNumber"][0])
+        if number not in _SPACE_GROUPS:
+            raise ValueError(f"{path}: CrystalData/SpaceGroupNumber is {number}; this loader knows "
+                             f"{sorted(_SPACE_GROUPS)} (add its short name to _SPACE_GROUPS)")
+        return {"upper": np.asarray(group["mLPNH"][0, 0]), "lower": np.asarray(group["mLPSH"][0, 0]),
+                "stereo": np.asarray(group["masterSPNH"][0])[::-1, :], "space_group": _SPACE_GROUPS[number],
+                "a_nm": float(crystal["LatticeParameters"][0])}
 
 
 def load_nickel_master_pattern() -> MasterPattern:
     """Load kikuchipy's Ni EBSD master pattern (20 keV, EMsoft dynamical simulation) offline.
 
     Source: simulated with EMsoft (Callahan & De Graef 2013), shipped with kikuchipy (GPLv3+) as
-    ``nickel_ebsd_master_pattern_small``; data CC BY 4.0.
+    ``nickel_ebsd_master_pattern_small``; data CC BY 4.0. Read with h5py (:func:`_master_pattern_arrays`).
     """
-    import kikuchipy as kp
-
-    lam = _master_pattern_signal()
-    stereo = kp.load(_kikuchipy_data_file(_NI_MASTER_FILE), projection="stereographic", hemisphere="upper")
-    phase = lam.phase
+    arrays = _master_pattern_arrays()
     return MasterPattern(
-        lambert_upper=np.asarray(lam.data[0]),
-        lambert_lower=np.asarray(lam.data[1]),
-        stereographic_upper=np.asarray(stereo.data),
+        lambert_upper=arrays["upper"].copy(),
+        lambert_lower=arrays["lower"].copy(),
+        stereographic_upper=arrays["stereo"].copy(),
         beam_energy_keV=NI_BEAM_ENERGY_KEV,
-        phase_name=str(phase.name),
-        space_group=str(phase.space_group.short_name),
-        lattice_parameter_nm=float(phase.structure.lattice.a),  # EMsoft stores nm
+        phase_name="ni",
+        space_group=arrays["space_group"],
+        lattice_parameter_nm=arrays["a_nm"],  # EMsoft stores nm
         source="EMsoft simulation (Callahan & De Graef 2013), "
                "via kikuchipy.data.nickel_ebsd_master_pattern_small",
         licence="data CC BY 4.0; kikuchipy GPLv3+",
@@ -265,18 +282,21 @@ def ni_detector(shape_px: tuple[int, int] = (60, 60), pc: tuple[float, float, fl
     """A kikuchipy ``EBSDDetector`` with the geometry of the real Ni data (PC, 70° sample tilt)."""
     from kikuchipy.detectors import EBSDDetector
 
+    return EBSDDetector(shape=_check_shape(shape_px), pc=pc, sample_tilt=sample_tilt_deg)
+
+
+def _check_shape(shape_px: tuple[int, int]) -> tuple[int, int]:
     if len(shape_px) != 2 or min(shape_px) < 8 or max(shape_px) > 512:
         raise ValueError(f"shape_px must be two sizes in [8, 512] px, got {shape_px!r}")
-    return EBSDDetector(shape=tuple(int(n) for n in shape_px), pc=pc, sample_tilt=sample_tilt_deg)
+    return int(shape_px[0]), int(shape_px[1])
 
 
-def _euler_to_rotation(euler_deg: np.ndarray):
-    from orix.quaternion import Rotation
-
+def _euler_to_quaternions(euler_deg: np.ndarray) -> np.ndarray:
+    """(n, 3) Bunge angles in degrees -> (n, 4) unit quaternions (orix convention, a ≥ 0)."""
     euler = np.asarray(euler_deg, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(euler)):
         raise ValueError("euler_deg must be finite Bunge angles (φ1, Φ, φ2) in degrees")
-    return Rotation.from_euler(np.radians(euler))
+    return geo.euler_to_quaternion(np.radians(euler))
 
 
 def _background(shape_px: tuple[int, int]) -> np.ndarray:
@@ -297,28 +317,30 @@ def project_patterns(euler_deg: np.ndarray, shape_px: tuple[int, int] = (60, 60)
     Parameters
     ----------
     euler_deg : (n, 3) Bunge Euler angles in degrees (orix/kikuchipy convention).
-    shape_px : detector size; the geometry is that of the real Ni data (:func:`ni_detector`).
+    shape_px : detector size; the geometry is that of the real Ni data (PC :data:`NI_PC`, 70° sample tilt,
+        detector tilt 0°, kikuchipy's ``EBSDDetector`` defaults).
     dose_counts_per_px : mean detected counts per pixel (Poisson noise); ``None`` gives the noise-free
         expected pattern per unit dose (mean 1; ``dose_counts_per_px`` of the result is then 0).
     band_contrast : relative modulation of the background by the Kikuchi bands (0–1), typically 0.1–0.5.
     seed : seed of the Poisson noise.
 
-    The patterns follow kikuchipy's projection of the EMsoft master pattern (20 keV); a smooth
+    The patterns are kikuchipy's projection of the EMsoft master pattern (20 keV), computed by the NumPy port
+    :func:`mlpc.ebsd_geometry.project_master_pattern` (same numbers to float precision); a smooth
     background multiplies the bands, then counts are drawn from a Poisson distribution. The defaults
     reproduce the relative modulation of the real Ni patterns (std of pattern / smoothed pattern, 0.07).
     """
     if dose_counts_per_px is not None:
         _check_positive("dose_counts_per_px", dose_counts_per_px, 1e6)
     _check_positive("band_contrast", band_contrast, 1.0)
-    rotations = _euler_to_rotation(euler_deg)
-    detector = ni_detector(shape_px)
-    sim = _master_pattern_signal().get_patterns(rotations, detector, energy=NI_BEAM_ENERGY_KEV,
-                                                dtype_out=np.float32, compute=True, show_progressbar=False)
-    data = np.asarray(sim.data, dtype=float).reshape(rotations.size, *detector.shape)
+    quats = _euler_to_quaternions(euler_deg)
+    shape = _check_shape(shape_px)
+    arrays = _master_pattern_arrays()
+    directions = geo.detector_directions(shape, NI_PC, NI_SAMPLE_TILT_DEG)
+    data = geo.project_master_pattern(quats, directions, arrays["upper"], arrays["lower"]).reshape(-1, *shape)
     lo = data.min(axis=(1, 2), keepdims=True)
     hi = data.max(axis=(1, 2), keepdims=True)
     kikuchi = (data - lo) / np.maximum(hi - lo, 1e-12)
-    bg = _background(detector.shape)
+    bg = _background(shape)
     modulation = 1.0 + band_contrast * (kikuchi - kikuchi.mean(axis=(1, 2), keepdims=True))
     scale = 1.0 if dose_counts_per_px is None else dose_counts_per_px
     expected = scale * bg[None] * modulation
@@ -326,72 +348,56 @@ def project_patterns(euler_deg: np.ndarray, shape_px: tuple[int, int] = (60, 60)
         counts = expected
     else:
         counts = np.random.default_rng(seed).poisson(expected).astype(float)
-    geometry = EBSDGeometry(pattern_shape_px=tuple(detector.shape), pc=tuple(float(v) for v in NI_PC),
+    geometry = EBSDGeometry(pattern_shape_px=shape, pc=tuple(float(v) for v in NI_PC),
                             sample_tilt_deg=NI_SAMPLE_TILT_DEG, detector_tilt_deg=0.0, binning=1,
                             beam_energy_keV=NI_BEAM_ENERGY_KEV)
     return ProjectedPatterns(
         counts=counts.astype(np.float32), kikuchi=kikuchi.astype(np.float32),
         background_counts=(scale * bg).astype(np.float32),
-        euler_deg=np.degrees(rotations.to_euler()), quaternions=rotations.data.copy(),
+        euler_deg=np.degrees(geo.quaternion_to_euler(quats)), quaternions=quats,
         geometry=geometry, dose_counts_per_px=float(dose_counts_per_px or 0.0),
-        description=f"{rotations.size} Ni EBSD patterns projected from the 20 keV master pattern",
+        description=f"{len(quats)} Ni EBSD patterns projected from the 20 keV master pattern",
     )
 
 
 def misorientation_deg(euler_a_deg: np.ndarray, euler_b_deg: np.ndarray) -> np.ndarray:
     """Misorientation angle (degrees) between cubic (m-3m) orientations, pairwise, with cubic symmetry.
 
-    Both arguments are (n, 3) or (3,) Bunge Euler angles in degrees; returns an (n,) array in [0, 62.8°].
-    Uses orix ``Orientation.angle_with`` (the disorientation angle, minimum over the 24 proper symmetry
-    operations of the cubic point group).
+    Both arguments are (n, 3) or (3,) Bunge Euler angles in degrees; returns an (n,) array in [0, 62.8°]:
+    the disorientation angle, minimum over the 24 proper symmetry operations of the cubic point group, as orix
+    ``Orientation.angle_with`` (:func:`mlpc.ebsd_geometry.disorientation_deg`).
     """
-    from orix.quaternion import Orientation
-    from orix.quaternion.symmetry import Oh
-
-    a = _euler_to_rotation(euler_a_deg)
-    b = _euler_to_rotation(euler_b_deg)
-    if a.size != b.size and 1 not in (a.size, b.size):
+    a = _euler_to_quaternions(euler_a_deg)
+    b = _euler_to_quaternions(euler_b_deg)
+    if len(a) != len(b) and 1 not in (len(a), len(b)):
         raise ValueError(f"euler_a_deg and euler_b_deg must hold the same number of orientations "
-                         f"(or one), got {a.size} and {b.size}")
-    n = max(a.size, b.size)
-    a, b = a[np.zeros(n, int)] if a.size == 1 else a, b[np.zeros(n, int)] if b.size == 1 else b
-    oa = Orientation(a.data, symmetry=Oh)
-    ob = Orientation(b.data, symmetry=Oh)
-    return np.asarray(oa.angle_with(ob, degrees=True), dtype=float).reshape(-1)
+                         f"(or one), got {len(a)} and {len(b)}")
+    return geo.disorientation_deg(a, b)
 
 
-def _random_rotations(n: int, rng: np.random.Generator):
-    """Uniformly random rotations (uniform unit quaternions, Shoemake 1992)."""
-    from orix.quaternion import Rotation
-
+def _random_rotations(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniformly random rotations (uniform unit quaternions, Shoemake 1992), (n, 4)."""
     q = rng.normal(size=(n, 4))
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    return Rotation(q)
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
-def _scatter(base, spread_deg: float, rng: np.random.Generator):
-    """Rotate each orientation by a small random rotation (random axis, |N(0, σ)| angle), crystal frame."""
-    from orix.quaternion import Rotation
-
-    n = base.size
+def _scatter(base: np.ndarray, spread_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Rotate each orientation (n, 4) by a small random rotation (random axis, |N(0, σ)| angle), crystal frame."""
+    n = len(base)
     axes = rng.normal(size=(n, 3))
     axes /= np.linalg.norm(axes, axis=1, keepdims=True)
     angles = np.radians(np.abs(rng.normal(0.0, spread_deg, n)))
-    return Rotation(Rotation.from_axes_angles(axes, angles) * base)
+    return geo.quaternion_multiply(geo.axis_angle_to_quaternion(axes, angles), base)
 
 
-def _deviation_from_components(rot) -> np.ndarray:
-    """(n, 3) deviations in degrees from cube, Goss (misorientation) and the γ fibre (⟨111⟩ to ND)."""
-    from orix.quaternion import Orientation
-    from orix.quaternion.symmetry import Oh
-    from orix.vector import Vector3d
-
-    ori = Orientation(rot.data, symmetry=Oh)
-    out = np.empty((rot.size, 3))
+def _deviation_from_components(quats: np.ndarray) -> np.ndarray:
+    """(n, 3) deviations in degrees of orientations (n, 4) from cube, Goss (misorientation) and the γ fibre
+    (angle between ND, rotated into the crystal, and the nearest ⟨111⟩)."""
+    quats = np.asarray(quats, dtype=float).reshape(-1, 4)
+    out = np.empty((len(quats), 3))
     for j, name in enumerate(("cube", "goss")):
-        ref = Orientation.from_euler(np.radians(TEXTURE_COMPONENTS_DEG[name]), symmetry=Oh)
-        out[:, j] = np.asarray(ori.angle_with(ref[np.zeros(rot.size, int)], degrees=True)).reshape(-1)
-    nd_crystal = (ori * Vector3d.zvector()).data.reshape(-1, 3)
+        out[:, j] = geo.disorientation_deg(_euler_to_quaternions(TEXTURE_COMPONENTS_DEG[name]), quats)
+    nd_crystal = geo.rotate_vectors(quats, np.array([[0.0, 0.0, 1.0]]))[:, 0]
     cos111 = np.clip(np.abs(nd_crystal).sum(axis=1) / np.sqrt(3), -1.0, 1.0)
     out[:, 2] = np.degrees(np.arccos(cos111))
     return out
@@ -407,10 +413,8 @@ def ebsd_texture_classification(n_per_class: int = 100, spread_deg: float = 5.0,
     (γ fibre: φ1 uniform in [0°, 360°)); random orientations are uniform on SO(3) and rejected if closer
     than ``min_random_deviation_deg`` to any component. Ground truth: Euler angles, quaternions and
     ``deviation_deg`` (n, 3), the angular distance to cube, Goss and the γ fibre. Patterns are shuffled.
-    Default: 400 patterns of 60 × 60 px in about a second (kikuchipy projection + Poisson noise).
+    Default: 400 patterns of 60 × 60 px in about a second (NumPy projection + Poisson noise).
     """
-    from orix.quaternion import Rotation
-
     if not (isinstance(n_per_class, int | np.integer) and 1 <= n_per_class <= 5000):
         raise ValueError(f"n_per_class must be an integer in [1, 5000], got {n_per_class!r}")
     _check_positive("spread_deg", spread_deg, 20.0)
@@ -418,31 +422,29 @@ def ebsd_texture_classification(n_per_class: int = 100, spread_deg: float = 5.0,
     rng = np.random.default_rng(seed)
     parts = []
     for name in ("cube", "goss"):
-        base = Rotation.from_euler(np.radians(np.tile(TEXTURE_COMPONENTS_DEG[name], (n_per_class, 1))))
-        parts.append(_scatter(base, spread_deg, rng).data)
+        base = _euler_to_quaternions(np.tile(TEXTURE_COMPONENTS_DEG[name], (n_per_class, 1)))
+        parts.append(_scatter(base, spread_deg, rng))
     phi1 = rng.uniform(0.0, 360.0, n_per_class)
     _, big_phi, phi2 = TEXTURE_COMPONENTS_DEG["gamma_fibre"]
-    fibre = Rotation.from_euler(np.radians(np.column_stack([phi1, np.full_like(phi1, big_phi),
-                                                            np.full_like(phi1, phi2)])))
-    parts.append(_scatter(fibre, spread_deg, rng).data)
+    fibre = _euler_to_quaternions(np.column_stack([phi1, np.full_like(phi1, big_phi), np.full_like(phi1, phi2)]))
+    parts.append(_scatter(fibre, spread_deg, rng))
     random_q = np.empty((0, 4))
     while len(random_q) < n_per_class:
         cand = _random_rotations(2 * n_per_class, rng)
         keep = _deviation_from_components(cand).min(axis=1) >= min_random_deviation_deg
-        random_q = np.concatenate([random_q, cand.data[keep]])
+        random_q = np.concatenate([random_q, cand[keep]])
     parts.append(random_q[:n_per_class])
     quats = np.concatenate(parts)
     labels = np.repeat(np.arange(len(TEXTURE_CLASSES)), n_per_class)
     order = rng.permutation(len(labels))
     quats, labels = quats[order], labels[order]
-    rot = Rotation(quats)
-    proj = project_patterns(np.degrees(rot.to_euler()), shape_px=shape_px,
+    proj = project_patterns(np.degrees(geo.quaternion_to_euler(quats)), shape_px=shape_px,
                             dose_counts_per_px=dose_counts_per_px, seed=int(rng.integers(2**31)))
     return ProjectedPatterns(
         counts=proj.counts, kikuchi=proj.kikuchi, background_counts=proj.background_counts,
-        euler_deg=proj.euler_deg, quaternions=rot.data.copy(), geometry=proj.geometry,
+        euler_deg=proj.euler_deg, quaternions=quats.copy(), geometry=proj.geometry,
         dose_counts_per_px=proj.dose_counts_per_px, labels=labels, class_names=TEXTURE_CLASSES,
-        deviation_deg=_deviation_from_components(rot),
+        deviation_deg=_deviation_from_components(quats),
         description=f"{len(labels)} Ni EBSD patterns labelled cube / Goss / γ fibre / random "
                     f"(spread {spread_deg:g}°, {dose_counts_per_px:g} counts/px)",
     )
@@ -474,9 +476,6 @@ def ebsd_orientation_map(shape_px: tuple[int, int] = (64, 64), n_grains: int = 1
     annealed fcc Ni). Each pixel gets a small random rotation (|N(0, ``orientation_noise_deg``)|), the
     angular precision of Hough/dictionary indexing (≈ 0.1–0.5°, Schwartz et al. 2009). Runs in < 1 s.
     """
-    from orix.quaternion import Orientation, Rotation
-    from orix.quaternion.symmetry import Oh
-
     if len(shape_px) != 2 or min(shape_px) < 8 or max(shape_px) > 1024:
         raise ValueError(f"shape_px must be two sizes in [8, 1024] px, got {shape_px!r}")
     if not (isinstance(n_grains, int | np.integer) and 4 <= n_grains <= 500):
@@ -490,29 +489,28 @@ def ebsd_orientation_map(shape_px: tuple[int, int] = (64, 64), n_grains: int = 1
     yy, xx = np.mgrid[0:ny, 0:nx]
     d2 = (yy[..., None] - seeds[:, 0]) ** 2 + (xx[..., None] - seeds[:, 1]) ** 2
     grain_id = np.argmin(d2, axis=-1)
-    grain_rot = _random_rotations(n_grains, rng).data
+    grain_rot = _random_rotations(n_grains, rng)
     a, b, c, d = _two_boundaries(grain_id)
     axis = rng.normal(size=3)
-    small = Rotation.from_axes_angles(axis / np.linalg.norm(axis), np.radians(5.0))
-    grain_rot[b] = (small * Rotation(grain_rot[a])).data[0]
-    twin = Rotation.from_axes_angles([1, 1, 1], np.radians(60.0))
-    grain_rot[d] = (twin * Rotation(grain_rot[c])).data[0]
-    pix = Rotation(grain_rot[grain_id.ravel()])
+    small = geo.axis_angle_to_quaternion(axis, np.radians(5.0))
+    grain_rot[b] = geo.quaternion_multiply(small, grain_rot[a])[0]
+    twin = geo.axis_angle_to_quaternion([1.0, 1.0, 1.0], np.radians(60.0))
+    grain_rot[d] = geo.quaternion_multiply(twin, grain_rot[c])[0]
+    pix = grain_rot[grain_id.ravel()]
     if orientation_noise_deg > 0:
         pix = _scatter(pix, orientation_noise_deg, rng)
-    ori = Orientation(pix.data, symmetry=Oh)
     flat = np.arange(ny * nx).reshape(ny, nx)
     mis = np.zeros((ny, nx))
     for nb in (flat[:, 1:], flat[1:, :]):
         src = (flat[:, :-1] if nb.shape[1] == nx - 1 else flat[:-1, :]).ravel()
-        ang = np.asarray(ori[src].angle_with(ori[nb.ravel()], degrees=True)).reshape(-1)
+        ang = geo.disorientation_deg(pix[src], pix[nb.ravel()])
         cur = mis.ravel()
         np.maximum.at(cur, src, ang)
         mis = cur.reshape(ny, nx)
-    euler = np.degrees(pix.to_euler()).reshape(ny, nx, 3)
+    euler = np.degrees(geo.quaternion_to_euler(pix)).reshape(ny, nx, 3)
     return OrientationMap(
-        grain_id=grain_id, euler_deg=euler, quaternions=pix.data.reshape(ny, nx, 4),
-        boundary_misorientation_deg=mis, grain_euler_deg=np.degrees(Rotation(grain_rot).to_euler()),
+        grain_id=grain_id, euler_deg=euler, quaternions=pix.reshape(ny, nx, 4),
+        boundary_misorientation_deg=mis, grain_euler_deg=np.degrees(geo.quaternion_to_euler(grain_rot)),
         step_um=float(step_um), low_angle_pair=(a, b), twin_pair=(c, d),
         description=f"Synthetic Ni EBSD map, {n_grains} grains, {ny}×{nx} px at {step_um:g} µm "
                     "with a 5° sub-grain boundary and a Σ3 twin",

@@ -79,15 +79,11 @@ def ebsd_projected_patterns_figure(seed: int = 0) -> Figure:
 def ebsd_orientation_map_figure(seed: int = 0) -> Figure:
     """An EBSD orientation map (IPF-ND colours), its boundary misorientation, and point-to-origin
     misorientation profiles across a 5° sub-grain boundary and a Σ3 (60°) twin boundary."""
-    from orix.plot import IPFColorKeyTSL
-    from orix.quaternion import Orientation
-    from orix.quaternion.symmetry import Oh
-    from orix.vector import Vector3d
+    from mlpc.ebsd_ipf import ipf_colours
 
     m = ebsd.ebsd_orientation_map(seed=seed)
     ny, nx = m.grain_id.shape
-    ori = Orientation(m.quaternions.reshape(-1, 4), symmetry=Oh)
-    rgb = IPFColorKeyTSL(Oh.laue, direction=Vector3d.zvector()).orientation2color(ori).reshape(ny, nx, 3)
+    rgb = ipf_colours(m.quaternions.reshape(-1, 4)).reshape(ny, nx, 3)  # orix's TSL key, in NumPy
     fig, axes = new_figure(ncols=3, size=SLIDE_SIZE_TALL, width_ratios=[1, 1.2, 1.1])
     show_image(axes[0], rgb, pixel_size=m.step_um, title="orientation (IPF-ND)")
     im = show_image(axes[1], m.boundary_misorientation_deg, pixel_size=m.step_um, cmap="magma",

@@ -175,14 +175,10 @@ def e562_table(seed: int = 0, n_fields: int = 10, points_per_field: int = 100) -
 # --------------------------------------------------------------------------------------------------
 
 def _ipf_rgb(m) -> np.ndarray:
-    from orix.plot import IPFColorKeyTSL
-    from orix.quaternion import Orientation
-    from orix.quaternion.symmetry import Oh
-    from orix.vector import Vector3d
+    from mlpc.ebsd_ipf import ipf_colours  # orix's TSL key in NumPy (no numba compile)
 
     ny, nx = m.grain_id.shape
-    ori = Orientation(m.quaternions.reshape(-1, 4), symmetry=Oh)
-    return IPFColorKeyTSL(Oh.laue, direction=Vector3d.zvector()).orientation2color(ori).reshape(ny, nx, 3)
+    return ipf_colours(m.quaternions.reshape(-1, 4)).reshape(ny, nx, 3)
 
 
 def ebsd_boundaries_figure(seed: int = 0) -> Figure:
