@@ -98,7 +98,7 @@ def _week_loaders() -> list[tuple[str, Callable[[], str]]]:
         ("week 1: nanoindentation + tensile (book data)",
          lambda: f"{len(book_data.load_nanoindentation())} indents, {len(book_data.load_tensile_tests())} points"),
         ("week 1: real EDS spectrum (exspy)", lambda: f"{len(eds.load_exspy_eds().counts)} channels"),
-        ("week 1: real Ni EBSD patterns (kikuchipy; its first import compiles for 1-3 min, once)",
+        ("week 1: real Ni EBSD patterns (files shipped inside kikuchipy, read with h5py)",
          lambda: ebsd.load_nickel_ebsd_small().description),
         ("week 2: Cahn–Hilliard simulation 0 (book data)",
          lambda: f"{len(book_data.load_cahn_hilliard(simulations=0).energy)} images"),
