@@ -16,8 +16,9 @@ to re-estimate them.
 
 Speed on a CPU (the course builds on two cores): activations are kept channels-last (oneDNN's fast layout, 1.5–2 ×
 faster here), the frozen-statistics batch norm of the tail is the per-channel affine map it computes in eval mode
-(:class:`FrozenBatchNorm`: the same function and gradients, a fraction of the backward cost) and Adam is the fused
-kernel (one pass over the million tail weights instead of one per tensor and operation).
+(:class:`FrozenBatchNorm`: the same function and gradients, a fraction of the backward cost), its 1 × 1
+convolutions are the matrix products they are (:class:`PointwiseConv`, 2–3 × cheaper at 2 × 2 px) and Adam is the
+fused kernel (one pass over the million tail weights instead of one per tensor and operation).
 """
 
 from __future__ import annotations
@@ -137,13 +138,37 @@ class FrozenBatchNorm(nn.Module):
         return x * scale[:, None, None] + shift[:, None, None]
 
 
-def _freeze_batch_norms(module: nn.Module) -> None:
-    """Replace every ``nn.BatchNorm2d`` inside ``module`` by a :class:`FrozenBatchNorm` sharing its parameters."""
+class PointwiseConv(nn.Module):
+    """A 1 × 1 convolution (stride 1, no padding, no groups) as the matrix product it is, over the channels of
+    every pixel: the same function and gradients as the convolution whose weight it shares, two to three times
+    cheaper on a CPU for the tail's 2 × 2 px activations."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        self.weight, self.bias = conv.weight, conv.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.linear(x.permute(0, 2, 3, 1), self.weight.flatten(1), self.bias)
+        return out.permute(0, 3, 1, 2)
+
+
+def _is_pointwise(conv: nn.Conv2d) -> bool:
+    probe = torch.zeros(1, conv.in_channels, 2, 2)
+    pads = getattr(conv, "static_padding", nn.Identity())(probe).shape != probe.shape  # the package's "same" padding
+    return (conv.kernel_size == (1, 1) and tuple(conv.stride) == (1, 1) and conv.groups == 1
+            and tuple(conv.dilation) == (1, 1) and conv.padding in ((0, 0), "valid") and not pads)
+
+
+def _cheaper_tail_layers(module: nn.Module) -> None:
+    """Replace, inside ``module``, every ``nn.BatchNorm2d`` by a :class:`FrozenBatchNorm` and every 1 × 1
+    convolution by a :class:`PointwiseConv`, each sharing the original's parameters."""
     for name, child in module.named_children():
         if isinstance(child, nn.BatchNorm2d):
             setattr(module, name, FrozenBatchNorm(child))
+        elif isinstance(child, nn.Conv2d) and _is_pointwise(child):
+            setattr(module, name, PointwiseConv(child))
         else:
-            _freeze_batch_norms(child)
+            _cheaper_tail_layers(child)
 
 
 class Tail(nn.Module):
@@ -157,7 +182,7 @@ class Tail(nn.Module):
         self.bn = copy.deepcopy(model._bn1)
         torch.manual_seed(int(seed) + 1)
         self.fc = nn.Linear(self.bn.num_features, int(n_classes))
-        _freeze_batch_norms(self)
+        _cheaper_tail_layers(self)
 
     def features(self, a: torch.Tensor) -> torch.Tensor:
         """Pooled 1280 features of trunk activations ``a`` (N, C, h, w)."""
@@ -245,6 +270,7 @@ __all__ = [
     "N_FROZEN_BLOCKS",
     "SOURCE",
     "FrozenBatchNorm",
+    "PointwiseConv",
     "Tail",
     "classify_photo",
     "extract_features",
