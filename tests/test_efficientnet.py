@@ -1,6 +1,7 @@
 """mlpc.efficientnet: the real ImageNet EfficientNet-Lite0 loads offline, names skimage's coffee and cat,
 sees a grey micrograph as three equal, ImageNet-normalised channels, caches exactly what the frozen trunk
-computes (also for the eight symmetry operations), and its light fine-tuning learns and is seeded."""
+computes (also for the eight symmetry operations), its light fine-tuning learns and is seeded, and the cheaper
+tail layers compute what the layers they replace compute."""
 
 from __future__ import annotations
 
@@ -76,3 +77,36 @@ def test_fine_tuning_learns_trains_few_weights_and_is_seeded(model):
     assert torch.equal(model._blocks[0]._depthwise_conv.weight, untouched)  # the trunk stays frozen
     with pytest.raises(ValueError, match="same length"):
         en.fine_tune_tail(model, acts, data.y[:-1], steps=1)
+
+
+def test_frozen_batch_norm_computes_what_eval_batch_norm_computes_with_the_same_gradients(model):
+    """The tail's cheaper batch norm is the same function of its input and its γ, β as nn.BatchNorm2d in eval
+    mode, and fine-tuning a tail leaves the network's own batch norms untouched (the tail owns copies)."""
+    bn = torch.nn.BatchNorm2d(6, eps=1e-3).eval()
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2), bn.weight.uniform_(0.5, 2)
+    frozen = en.FrozenBatchNorm(bn)
+    x = torch.randn(4, 6, 3, 3, requires_grad=True)
+    y_ref, y = bn(x), frozen(x)
+    assert torch.allclose(y, y_ref, atol=1e-5)
+    g_ref = torch.autograd.grad(y_ref.square().sum(), (x, bn.weight, bn.bias))
+    g = torch.autograd.grad(y.square().sum(), (x, frozen.weight, frozen.bias))
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g, g_ref, strict=True))
+    head_bn = model._bn1.weight.detach().clone()
+    data = micrographs.microstructure_classes(2, 64, seed=7)
+    en.fine_tune_tail(model, en.trunk_activations(model, data.X), data.y, steps=2)
+    assert torch.equal(model._bn1.weight, head_bn)
+
+
+def test_pointwise_conv_is_the_1x1_convolution_it_replaces_and_only_those_are_replaced(model):
+    conv = model._blocks[15]._project_conv
+    point = en.PointwiseConv(conv)
+    x = torch.randn(3, conv.in_channels, 2, 2, requires_grad=True)
+    y_ref, y = conv(x), point(x)
+    assert y.shape == y_ref.shape and torch.allclose(y, y_ref, atol=1e-4)
+    g_ref = torch.autograd.grad(y_ref.square().sum(), (x, conv.weight))
+    g = torch.autograd.grad(y.square().sum(), (x, point.weight))
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-3) for a, b in zip(g, g_ref, strict=True))
+    kinds = [type(m).__name__ for m in en.Tail(model, 4).modules()]
+    assert kinds.count("PointwiseConv") == 3 and kinds.count("FrozenBatchNorm") == 4  # the depthwise conv stays
+    assert "BatchNorm2d" not in kinds

@@ -108,7 +108,8 @@ def test_backbone_facts_quoted_in_the_deck_and_exercise_prose():
 
 @pytest.fixture(scope="module")
 def deck_comparison():
-    """The comparison exactly as the Week 6 deck runs it (full task, sizes 2 and 10, seeds 0-4, 60 steps)."""
+    """The comparison exactly as the Week 6 deck runs it (full task, sizes 2 and 10, seeds 0-4, 60 steps, 1 thread)."""
+    transfer.set_threads(1)
     curve = w6.transfer_comparison(w6.microstructure_task(), sizes=(2, 10), seeds=(0, 1, 2, 3, 4), steps=60)
     return curve, transfer.summarise(curve).set_index(["method", "n_per_class"])["mean"]
 

@@ -13,6 +13,12 @@ their output ("trunk activations") is computed ONCE per image (and per symmetry 
 D4 augmentation); only the last blocks, the 1 × 1 head convolution and a new linear classifier are trained
 (:class:`Tail`). Batch normalisation keeps its ImageNet statistics (eval mode): batches of 16 are too small
 to re-estimate them.
+
+Speed on a CPU (the course builds on two cores): activations are kept channels-last (oneDNN's fast layout, 1.5–2 ×
+faster here), the frozen-statistics batch norm of the tail is the per-channel affine map it computes in eval mode
+(:class:`FrozenBatchNorm`: the same function and gradients, a fraction of the backward cost), its 1 × 1
+convolutions are the matrix products they are (:class:`PointwiseConv`, 2–3 × cheaper at 2 × 2 px) and Adam is the
+fused kernel (one pass over the million tail weights instead of one per tensor and operation).
 """
 
 from __future__ import annotations
@@ -100,7 +106,7 @@ def trunk_activations(model: nn.Module, images: np.ndarray, n_frozen: int = N_FR
     if not 0 <= n_frozen <= len(model._blocks):
         raise ValueError(f"n_frozen must be in [0, {len(model._blocks)}], got {n_frozen!r}")
     model.eval()
-    x = imagenet_input(images)
+    x = imagenet_input(images).contiguous(memory_format=torch.channels_last)
     ops = range(8) if d4 else (0,)
     out = []
     for k in ops:
@@ -110,8 +116,59 @@ def trunk_activations(model: nn.Module, images: np.ndarray, n_frozen: int = N_FR
             for block in model._blocks[:n_frozen]:
                 a = block(a)
             acts.append(a)
-        out.append(torch.cat(acts))
+        out.append(torch.cat(acts).contiguous())
     return torch.stack(out, dim=1) if d4 else out[0]
+
+
+class FrozenBatchNorm(nn.Module):
+    """Batch normalisation with frozen (ImageNet) statistics as what it computes in eval mode, the affine map
+    ``y = γ (x − μ) / √(σ² + ε) + β`` per channel, with γ and β trainable: the same function and gradients as
+    ``nn.BatchNorm2d`` in eval mode, written as two element-wise operations (much cheaper to differentiate on a
+    CPU for the tail's small activations)."""
+
+    def __init__(self, bn: nn.BatchNorm2d) -> None:
+        super().__init__()
+        self.weight, self.bias, self.eps = bn.weight, bn.bias, float(bn.eps)
+        self.register_buffer("running_mean", bn.running_mean.detach().clone())
+        self.register_buffer("running_var", bn.running_var.detach().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = self.weight * torch.rsqrt(self.running_var + self.eps)
+        shift = self.bias - self.running_mean * scale
+        return x * scale[:, None, None] + shift[:, None, None]
+
+
+class PointwiseConv(nn.Module):
+    """A 1 × 1 convolution (stride 1, no padding, no groups) as the matrix product it is, over the channels of
+    every pixel: the same function and gradients as the convolution whose weight it shares, two to three times
+    cheaper on a CPU for the tail's 2 × 2 px activations."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        self.weight, self.bias = conv.weight, conv.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.linear(x.permute(0, 2, 3, 1), self.weight.flatten(1), self.bias)
+        return out.permute(0, 3, 1, 2)
+
+
+def _is_pointwise(conv: nn.Conv2d) -> bool:
+    probe = torch.zeros(1, conv.in_channels, 2, 2)
+    pads = getattr(conv, "static_padding", nn.Identity())(probe).shape != probe.shape  # the package's "same" padding
+    return (conv.kernel_size == (1, 1) and tuple(conv.stride) == (1, 1) and conv.groups == 1
+            and tuple(conv.dilation) == (1, 1) and conv.padding in ((0, 0), "valid") and not pads)
+
+
+def _cheaper_tail_layers(module: nn.Module) -> None:
+    """Replace, inside ``module``, every ``nn.BatchNorm2d`` by a :class:`FrozenBatchNorm` and every 1 × 1
+    convolution by a :class:`PointwiseConv`, each sharing the original's parameters."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(module, name, FrozenBatchNorm(child))
+        elif isinstance(child, nn.Conv2d) and _is_pointwise(child):
+            setattr(module, name, PointwiseConv(child))
+        else:
+            _cheaper_tail_layers(child)
 
 
 class Tail(nn.Module):
@@ -125,9 +182,11 @@ class Tail(nn.Module):
         self.bn = copy.deepcopy(model._bn1)
         torch.manual_seed(int(seed) + 1)
         self.fc = nn.Linear(self.bn.num_features, int(n_classes))
+        _cheaper_tail_layers(self)
 
     def features(self, a: torch.Tensor) -> torch.Tensor:
         """Pooled 1280 features of trunk activations ``a`` (N, C, h, w)."""
+        a = a.contiguous(memory_format=torch.channels_last)
         for block in self.blocks:
             a = block(a)
         return F.relu6(self.bn(self.conv_head(a))).mean(dim=(-2, -1))
@@ -174,7 +233,7 @@ def fine_tune_tail(model: nn.Module, acts: torch.Tensor, y: np.ndarray, n_classe
     tail = Tail(model, int(n_classes or y.max() + 1), n_frozen, seed=seed)
     bases = (lr * backbone_lr_factor, lr)
     opt = torch.optim.Adam([{"params": tail.pretrained_parameters(), "lr": bases[0]},
-                            {"params": tail.fc.parameters(), "lr": bases[1]}])
+                            {"params": tail.fc.parameters(), "lr": bases[1]}], fused=True)
     yt = torch.from_numpy(y)
     bs = min(int(batch_size), len(yt))
     tail.eval()  # batch norm keeps the ImageNet statistics; the blocks have no dropout here
@@ -210,6 +269,8 @@ __all__ = [
     "IMAGENET_STD",
     "N_FROZEN_BLOCKS",
     "SOURCE",
+    "FrozenBatchNorm",
+    "PointwiseConv",
     "Tail",
     "classify_photo",
     "extract_features",
