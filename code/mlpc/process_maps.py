@@ -3,17 +3,19 @@
 What is here, and where it comes from:
 
 - **Features** (:func:`process_features`): the raw machine settings ``(P, v)`` or physical variables, the
-  volumetric energy density ``E_v = P/(v·h·t)`` (lack of fusion below a material limit; Gong et al. 2014,
-  Addit. Manuf. 1–4, 87) and the normalised enthalpy ``ΔH/h_s`` (keyhole above ≈ 30; Hann, Iammi & Folkes
-  2011, J. Phys. D 44, 445401; King et al. 2014, J. Mater. Process. Technol. 214, 2915), in log10. In these
-  variables the keyhole and lack-of-fusion boundaries are straight lines (balling, ``L/W > π`` after
-  Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624, stays curved).
+  volumetric energy density ``E_v = P/(v·h·t)`` (a common lack-of-fusion proxy; Gong et al. 2014, Addit. Manuf.
+  1–4, 87) and the normalised enthalpy ``ΔH/h_s`` (keyhole above ≈ 30; Hann, Iammi & Folkes 2011, J. Phys. D
+  44, 445401; King et al. 2014, J. Mater. Process. Technol. 214, 2915), in log10. In these variables the keyhole
+  boundary is a straight line; week 8's generator (:data:`LACK_OF_FUSION`) decides lack of fusion by melt-pool
+  overlap (Tang, Pistorius & Beuth 2017, Addit. Manuf. 14, 39), which is not a line of constant ``E_v``, and
+  balling (``L/W > π`` after Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624) stays curved too.
 - **Density models** (:data:`DENSITY_MODELS`, :func:`fit_density_model`): a quadratic response surface in
   ``(P, v)`` (the classic design-of-experiments model, Box & Wilson 1951, J. R. Stat. Soc. B 13, 1);
   gradient-boosted trees (Friedman 2001, Ann. Stat. 29, 1189; histogram variant after Ke et al. 2017,
   LightGBM, NeurIPS) on ``(P, v)`` or on the physical variables; and the physics-constrained model: trees on
   ``(log E_v, log ΔH/h_s)`` with monotone constraints (density rises with ``E_v`` as lack-of-fusion pores
-  close, falls with ``ΔH/h_s`` as keyhole pores and balling appear) and the bound ``ρ_rel ≤ 100 %``.
+  close, falls with ``ΔH/h_s`` as keyhole pores and balling appear) and the bound ``ρ_rel ≤ 100 %``. These
+  directions are an approximation: the overlap generator breaks them near the low-power edge of the window.
 - **Regime classifier** (:func:`fit_regime_classifier`): multinomial logistic regression on raw or physical
   features, a linear-boundary process map in the spirit of the SVM process maps of Aoyagi et al. 2019
   (Addit. Manuf. 27, 353).

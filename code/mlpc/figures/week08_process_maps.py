@@ -2,11 +2,13 @@
 
 Every figure and number comes from the course's LPBF process physics (:mod:`mlpc.datasets.process`: the
 normalised enthalpy ``ΔH/h_s`` and keyhole threshold of King et al. 2014, J. Mater. Process. Technol. 214,
-2915; the lack-of-fusion energy density after Gong et al. 2014, Addit. Manuf. 1–4, 87; balling at ``L/W > π``,
+2915; lack of fusion by melt-pool overlap, Tang, Pistorius & Beuth 2017, Addit. Manuf. 14, 39 (:data:`LOF`; the
+energy-density criterion after Gong et al. 2014 only for the slides that contrast the two); balling at ``L/W > π``,
 Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624; Rosenthal 1946 melt pools) and from the models
 of :mod:`mlpc.process_maps`. The week's data set is one campaign of 120 cubes
-(:func:`mlpc.datasets.process.process_experiments`, ``seed=0``), hatch 100 µm and layer 30 µm. Numbers shown
-on slides come from the ``*_markdown`` functions here, so that slides and figures cannot disagree.
+(:func:`mlpc.datasets.process.process_experiments`, ``seed=0``, ``lack_of_fusion="overlap"``), hatch 100 µm and
+layer 30 µm. Numbers shown on slides come from the ``*_markdown`` functions here, so that slides and figures
+cannot disagree.
 """
 
 from __future__ import annotations
