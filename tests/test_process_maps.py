@@ -15,7 +15,7 @@ from mlpc.datasets import process as pr
 
 @pytest.fixture(scope="module")
 def cubes() -> pd.DataFrame:
-    return pr.process_experiments(n_points=120, seed=0)
+    return pr.process_experiments(n_points=120, seed=0, lack_of_fusion=pm.LACK_OF_FUSION)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ class TrueModel:
     """The noise-free generator wrapped like a fitted ProcessModel (the perfect forward map)."""
 
     def predict(self, power_W, speed_mm_s):
-        return pr.relative_density_model(power_W, speed_mm_s)
+        return pr.relative_density_model(power_W, speed_mm_s, lack_of_fusion=pm.LACK_OF_FUSION)
 
 
 def _settings(e_v, dh):
@@ -56,21 +56,23 @@ def test_settings_helper_inverts_the_physical_variables():
     assert pr.normalized_enthalpy(p, v) == pytest.approx(20.0)
 
 
-def test_true_density_is_monotone_in_the_directions_the_constraint_assumes():
-    # rises with E_v at fixed ΔH/h_s, falls with ΔH/h_s at fixed E_v, everywhere on the map's physical range
-    def on_map(p, v):
+def test_true_density_breaks_the_monotone_directions_under_overlap_but_not_under_energy_density():
+    # the E_v generator rises with E_v at fixed ΔH/h_s and falls with ΔH/h_s at fixed E_v everywhere on the map;
+    # week 8's overlap generator does not (at low power a slower scan no longer fuses): the constraint is a hypothesis
+    def on_map(p, v, lof):
         keep = (p >= 20) & (p <= 600) & (v >= 50) & (v <= 5000)
         assert keep.sum() >= 10
-        return pr.relative_density_model(p[keep], v[keep])
+        return pr.relative_density_model(p[keep], v[keep], lack_of_fusion=lof)
 
-    for dh in (6.0, 12.0, 20.0, 30.0, 45.0):
-        d = on_map(*_settings(np.geomspace(10, 1000, 60), dh))
-        assert np.all(np.diff(d) >= -1e-9), f"not rising with E_v at ΔH/h_s={dh}"
-    for ev in (20.0, 50.0, 100.0, 300.0):
-        d = on_map(*_settings(ev, np.geomspace(3, 120, 60)))
-        assert np.all(np.diff(d) <= 1e-9), f"not falling with ΔH/h_s at E_v={ev}"
-    # while the density is NOT monotone in power at fixed speed: the constraint would be wrong there
-    d = pr.relative_density_model(np.linspace(50, 400, 100), 800.0)
+    wrong = {"energy_density": 0.0, "overlap": 0.0}
+    for lof in wrong:
+        for dh in (6.0, 12.0, 20.0, 30.0, 45.0):
+            wrong[lof] = max(wrong[lof], -np.diff(on_map(*_settings(np.geomspace(10, 1000, 60), dh), lof)).max())
+        for ev in (20.0, 50.0, 100.0, 300.0):
+            wrong[lof] = max(wrong[lof], np.diff(on_map(*_settings(ev, np.geomspace(3, 120, 60)), lof)).max())
+    assert wrong["energy_density"] <= 1e-9 and wrong["overlap"] > 1.0   # % points against the assumed direction
+    # and the density is NOT monotone in power at fixed speed: the constraint would be wrong there
+    d = pr.relative_density_model(np.linspace(50, 400, 100), 800.0, lack_of_fusion=pm.LACK_OF_FUSION)
     assert np.any(np.diff(d) > 0) and np.any(np.diff(d) < 0)
 
 
@@ -86,10 +88,10 @@ def test_constrained_model_is_monotone_and_bounded_and_the_unconstrained_one_is_
     assert np.any(np.diff(free, axis=0) < -1e-6) or np.any(np.diff(free, axis=1) > 1e-6)
 
 
-def test_inside_the_data_the_physical_variables_are_no_clear_win_on_the_same_folds(cubes):
+def test_inside_the_data_the_physical_variables_win_on_the_same_folds(cubes):
     cv = pm.cross_validated_scores(cubes, seed=0).set_index("model")["rmse_pct"]
-    assert cv["trees_physics_monotone"] < cv["trees_raw"] < cv["quadratic"]
-    assert cv["trees_physics_monotone"] > 0.8 * cv["trees_raw"]  # a modest gain, not a several-fold one
+    assert cv["trees_physics_monotone"] < cv["trees_physics"] < cv["trees_raw"] < cv["quadratic"]
+    assert cv["trees_physics_monotone"] < 0.7 * cv["trees_raw"]
     assert cv.min() > 0.15   # cannot beat the Archimedes noise of the targets
 
 
@@ -111,7 +113,7 @@ def test_regime_classifier_on_physical_variables_is_at_least_as_good(cubes):
     assert acc.loc["physics", "balanced_accuracy"] > 0.9
     clf = pm.fit_regime_classifier(cubes, "physics")
     pp, vv = np.meshgrid(*pm.parameter_grid(61, 61), indexing="ij")
-    assert np.mean(clf.predict(pp, vv) == pr.classify_regime(pp, vv)) > 0.9
+    assert np.mean(clf.predict(pp, vv) == pr.classify_regime(pp, vv, lack_of_fusion=pm.LACK_OF_FUSION)) > 0.9
     proba = clf.predict_proba(pp, vv)
     assert proba.shape == (61, 61, 4) and np.allclose(proba.sum(axis=-1), 1.0)
 
@@ -135,9 +137,14 @@ def test_equal_density_pair_is_one_lack_of_fusion_and_one_keyhole_setting():
     pair = pm.equal_density_pair(98.0, 800.0)
     lo, hi = pair.power_W
     assert lo < pair.power_at_peak_W < hi
-    assert pr.relative_density_model(np.array(pair.power_W), 800.0) == pytest.approx([98.0, 98.0], abs=1e-6)
+    lof = pm.LACK_OF_FUSION
+    assert pr.relative_density_model(np.array(pair.power_W), 800.0, lack_of_fusion=lof) == pytest.approx([98.0, 98.0],
+                                                                                                       abs=1e-6)
     assert pair.regime == ("lack_of_fusion", "keyhole")
-    assert pair.energy_density_J_mm3[0] < 50.0 and pair.normalized_enthalpy[1] >= 30.0
+    # A is lack of fusion by overlap although E_v calls it dense (E_v above the 50 J/mm³ limit)
+    assert pr.fusion_overlap(pair.power_W[0], 800.0) > 1 and pair.energy_density_J_mm3[0] > 50.0
+    assert pair.normalized_enthalpy[1] >= 30.0
+    assert pm.equal_density_pair(98.0, 800.0, lack_of_fusion="energy_density").power_W[0] < pair.power_W[0]
     assert pair.melt_pool_depth_um[1] > pair.melt_pool_depth_um[0]
     with pytest.raises(ValueError, match="not crossed twice"):
         pm.equal_density_pair(99.95, 800.0)
@@ -149,8 +156,10 @@ def test_inverse_query_on_the_true_model_recovers_both_exact_answers():
     exact = pm.equal_density_pair(98.0, 800.0).power_W
     assert sol.at_speed(800.0) == pytest.approx(exact, abs=0.6)   # within one grid step (0.5 W)
     assert sol.n_solutions == 2 * 3 - int(np.isnan(sol.power_low_W).sum() + np.isnan(sol.power_high_W).sum())
-    # at 400 mm/s the low-energy answer lies below 50 W: a grid edge is not a solution
-    assert np.isnan(sol.power_low_W[0]) and not np.isnan(sol.power_high_W[0])
+    # at 400 mm/s both answers lie inside the power range (the overlap closes the window at low power)
+    assert 50 < sol.power_low_W[0] < sol.power_high_W[0] < 400
+    edge = pm.inverse_query(TrueModel(), 98.0, np.linspace(80, 400, 641), v_ax)
+    assert np.isnan(edge.power_low_W[0])   # the target is already met at the first power: a grid edge, no solution
     unreachable = pm.inverse_query(TrueModel(), 99.99, p_ax, v_ax)
     assert not unreachable.reachable.any() and unreachable.n_solutions == 0
     with pytest.raises(ValueError, match="no setting"):
@@ -174,7 +183,7 @@ def test_direct_inverse_regression_lands_between_the_branches(cubes):
     p98 = float(inv.power_for(98.0))
     lo, hi = pm.equal_density_pair(98.0, 800.0).power_W
     assert lo + 40 < p98 < hi - 40
-    assert pr.relative_density_model(p98, 800.0) > 99.0       # it does not deliver the density asked for
+    assert pr.relative_density_model(p98, 800.0, lack_of_fusion=pm.LACK_OF_FUSION) > 99.0   # not the density asked
     with pytest.raises(ValueError, match="n_neighbors"):
         pm.fit_direct_inverse(cubes, speed_band_mm_s=(799.0, 801.0))
 
@@ -189,7 +198,7 @@ def test_robust_corridor_of_the_true_model_is_safe_and_shrinks_with_the_margin(c
     p, v, rate = tight.best_build_rate()
     assert v == tight.speed_mm_s[np.nonzero(tight.safe)[1]].max()
     assert rate == pytest.approx(v * 0.1 * 0.03)
-    assert pr.relative_density_model(p, v) >= 99.5
+    assert pr.relative_density_model(p, v, lack_of_fusion=pm.LACK_OF_FUSION) >= 99.5
     hull = pm.robust_corridor(TrueModel(), cubes[pm.in_box(cubes, 250, 1500)], power_W=p_ax, speed_mm_s=v_ax)
     assert hull.safe.sum() < tight.safe.sum() and not hull.safe[p_ax > 260].any()
     with pytest.raises(ValueError, match="empty"):
@@ -202,7 +211,8 @@ def test_surrogate_corridor_is_mostly_truly_safe(cubes, monotone):
     c = pm.robust_corridor(monotone, cubes, power_W=pm.parameter_grid(61, 61)[0],
                            speed_mm_s=pm.parameter_grid(61, 61)[1])
     check = pm.corridor_truth_check(c)
-    assert check["n_safe"] > 0 and check["precision"] > 0.8 and check["min_true_pct"] > 98.5
+    # mostly safe, but the monotone law is wrong near the low-power edge: some corridor points are truly ~98 %
+    assert check["n_safe"] > 0 and check["precision"] > 0.8 and 97.5 < check["min_true_pct"] < 99.0
 
 
 def test_hull_and_build_rate():
@@ -212,22 +222,26 @@ def test_hull_and_build_rate():
 
 
 def test_week08_false_safe_discussion_over_five_campaigns():
-    """Week 8 solution (g): on seed 8 the physics-informed trees have the lower RMSE outside but more false-safe
-    cubes than the raw trees (6 and 4 vs none); over seeds 0–3 and 8 the ranking flips: raw trees none to 19,
-    physical ones none to 6. Solution (d): on seed 8 the physical variables cut the CV RMSE by about a third and
-    the constraint is marginally worse than the unconstrained physical model."""
+    """Week 8 solution (g): on seed 8 the physics-informed trees have the lower RMSE outside and fewer false-safe
+    cubes than the raw trees (3 and 3 vs 6), but not none; over seeds 0–3 and 8 the raw trees have 1 to 7, the
+    physical ones none to 3, never more than the raw trees of the same campaign. Solution (d): on seed 8 the
+    physical variables about halve the CV RMSE and the constraint is marginally worse than the unconstrained
+    physical model."""
     from mlpc.datasets.process import process_experiments
 
     kinds = ("quadratic", "trees_raw", "trees_physics", "trees_physics_monotone")
     fs, rmse = {}, {}
     for s in (0, 1, 2, 3, 8):
-        r = pm.extrapolation_scores(process_experiments(n_points=120, seed=s), 250.0, 1500.0, kinds, seed=s)
+        data = process_experiments(n_points=120, seed=s, lack_of_fusion=pm.LACK_OF_FUSION)
+        r = pm.extrapolation_scores(data, 250.0, 1500.0, kinds, seed=s)
         fs[s], rmse[s] = r.false_safe.to_numpy(), r.rmse_outside_pct.to_numpy()
-    assert list(fs[8][1:]) == [0, 6, 4]
+    assert list(fs[8][1:]) == [6, 3, 3]
     assert rmse[8][2] < rmse[8][1] and rmse[8][3] < rmse[8][1]
     raw, phys = np.array([fs[s][1] for s in fs]), np.array([fs[s][2:] for s in fs])
-    assert raw.min() == 0 and raw.max() == 19 and phys.min() == 0 and phys.max() == 6
+    assert raw.min() == 1 and raw.max() == 7 and phys.min() == 0 and phys.max() == 3
+    assert np.all(phys.max(axis=1) <= raw)
     assert np.median([rmse[s][2] for s in rmse]) < np.median([rmse[s][1] for s in rmse])
-    cv = pm.cross_validated_scores(process_experiments(n_points=120, seed=8), seed=8).set_index("model")["rmse_pct"]
-    assert 0.6 < cv["trees_physics"] / cv["trees_raw"] < 0.75
+    cv = pm.cross_validated_scores(process_experiments(n_points=120, seed=8, lack_of_fusion=pm.LACK_OF_FUSION),
+                                   seed=8).set_index("model")["rmse_pct"]
+    assert 0.45 < cv["trees_physics"] / cv["trees_raw"] < 0.6
     assert cv["trees_physics"] < cv["trees_physics_monotone"] < cv["trees_raw"]

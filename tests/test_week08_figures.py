@@ -52,7 +52,7 @@ def test_inverse_query_sentence_checks_the_model_against_the_truth():
     text = w8.inverse_query_markdown(98.0, 800.0)
     low, high = (float(x) for x in re.findall(r"\*\*(\d+) W\*\*", text))
     assert low < 200 < high
-    d = pr.relative_density_model(np.array([low, high]), 800.0)
+    d = pr.relative_density_model(np.array([low, high]), 800.0, lack_of_fusion=w8.LOF)
     assert all(f"{x:.2f} %" in text for x in d)
 
 
@@ -60,7 +60,8 @@ def test_stability_and_existence_numbers_come_from_the_generator():
     assert re.match(r"\d+\.\d+ % at \d+ W, \d+ mm/s", w8.peak_density_markdown())
     lo, hi = (float(x) for x in re.findall(r"from (\d+) to (\d+) W", w8.stability_markdown())[0])
     assert hi - lo > 50    # a flat peak: the inverse is unstable
-    assert pr.relative_density_model(lo, 800.0) == pytest.approx(pr.relative_density_model(hi, 800.0), abs=0.02)
+    assert pr.relative_density_model(lo, 800.0, lack_of_fusion=w8.LOF) == pytest.approx(
+        pr.relative_density_model(hi, 800.0, lack_of_fusion=w8.LOF), abs=0.02)
 
 
 def test_md_table_widths_follow_the_dashes_and_reject_ragged_rows():
@@ -70,31 +71,39 @@ def test_md_table_widths_follow_the_dashes_and_reject_ragged_rows():
         w8.md_table(["a", "b"], [["1"]], [30, 10])
 
 
-def test_inside_the_data_physics_is_no_clear_win_over_five_campaigns():
-    """Slide title "inside the data, physics is no clear win" and its notes: over campaigns 0–4 the monotone physics
-    model beats trees on (P, v) in some campaigns by RMSE and not in others, by MAE in every one; outside the box
-    it is better on average by less than one standard deviation, and not in every campaign."""
+def test_physics_wins_over_five_campaigns_with_a_law_the_generator_breaks():
+    """Slide "the physical variables win, with a law that is only approximate" and its notes: over campaigns 0–4
+    the monotone physics model beats trees on (P, v) in every one by RMSE and MAE, and outside the box by several
+    standard deviations, in every campaign; yet the generator's density goes against the monotone directions on
+    part of the map (it is not the model that wins). Outside the box the raw trees declare a few percent of the
+    unexplored map safe, the physics models none."""
     t = w8.cv_campaigns()
-    ratio = t["trees_physics_monotone_rmse"] / t["trees_raw_rmse"]
-    assert ratio.min() < 1.0 < ratio.max()
+    assert np.all(t["trees_physics_monotone_rmse"] < t["trees_raw_rmse"])
     assert np.all(t["trees_physics_monotone_mae"] < t["trees_raw_mae"])
-    assert "2 of 5 by RMSE" in w8.cv_campaigns_markdown() and "5 of 5 by MAE" in w8.cv_campaigns_markdown()
+    assert "5 of 5 by RMSE" in w8.cv_campaigns_markdown() and "5 of 5 by MAE" in w8.cv_campaigns_markdown()
     many = w8.extrapolation_campaigns().set_index("model")
     gain = many.loc["trees_raw", "mean"] - many.loc["trees_physics_monotone", "mean"]
-    assert 0 < gain < many.loc["trees_raw", "std"]
+    assert gain > 2 * many.loc["trees_raw", "std"]
     per = [pm.extrapolation_scores(w8.cubes(s), *w8.BOX, seed=s).set_index("model")["rmse_outside_pct"]
            for s in range(5)]
-    assert any(r["trees_physics_monotone"] > r["trees_raw"] for r in per)
-    # the unexplored map: the raw trees declare a large region safe, the physics models almost none
+    assert all(r["trees_physics_monotone"] < r["trees_raw"] for r in per)
+    truth = w8.monotonicity_violation_share(None)
+    assert 0.1 < truth < 0.3 and w8.monotonicity_violation_share("trees_physics_monotone") == 0.0
+    assert f"truth (generator) {truth:.1%}" in w8.monotonicity_violation_markdown()
     share = w8.extrapolation().set_index("model")["declared_safe_share"]
-    assert share["trees_raw"] > 0.2 and share["trees_physics_monotone"] < 0.01
+    assert 0.03 < share["trees_raw"] < 0.1 and share["trees_physics_monotone"] < 0.01
 
 
 def test_deck_prose_about_the_cubes():
-    """Notes: 12 balling cubes of 120; 20 cubes printed at 600–1070 mm/s in the direct-inverse figure."""
+    """Alt text and notes: 45 keyhole, 40 lack of fusion, 27 window and 8 balling cubes of 120; 20 cubes printed
+    at 600–1070 mm/s in the direct-inverse figure; the 98 % pair at 800 mm/s is 131 W / 332 W, 51 / 83 µm deep."""
     c = w8.cubes()
-    assert len(c) == 120 and (c["regime"] == "balling").sum() == 12
+    assert len(c) == 120 and c["regime"].value_counts().to_dict() == {"keyhole": 45, "lack_of_fusion": 40,
+                                                                      "conduction": 27, "balling": 8}
     assert c["speed_mm_s"].between(600, 1070).sum() == 20
+    pair = pm.equal_density_pair(98.0, 800.0)
+    assert [round(x) for x in pair.power_W] == [131, 332]
+    assert [round(x) for x in pair.melt_pool_depth_um] == [51, 83]
 
 
 def test_overlap_criterion_slide():
@@ -131,7 +140,7 @@ def test_lack_of_fusion_criteria_slide():
     md = w8.lof_criteria_markdown()
     assert re.findall(r"densest ([\d.]+) % at (\d+) W, (\d+) mm/s", md) == [
         (f"{d_ev:.2f}", f"{p_ev:.0f}", f"{v_ev:.0f}"), (f"{d_ov:.2f}", f"{p_ov:.0f}", f"{v_ov:.0f}")]
-    assert w8.peak_density_markdown() == f"{d_ev:.2f} % at {p_ev:.0f} W, {v_ev:.0f} mm/s"
+    assert w8.peak_density_markdown() == f"{d_ov:.2f} % at {p_ov:.0f} W, {v_ov:.0f} mm/s"   # the week's generator
     assert isinstance(w8.lof_criteria_figure(), Figure)
     # notes: 200 W at 800 mm/s dense under both criteria; 250 W at 800 mm/s just below 99.5 % by overlap, ΔH/h_s 24
     from mlpc.datasets import process as pr
@@ -143,10 +152,15 @@ def test_lack_of_fusion_criteria_slide():
 
 
 def test_corridor_slide_claims():
-    """Corridor notes and alt text: the physics corridor is larger and covers more of the true window, part of it
-    lies below 99.5 % by a fraction of a percent; its fastest safe setting is near 185 W and 800 mm/s."""
+    """Corridor notes and alt text: the physics corridor is larger and covers more of the true window; about a
+    tenth of it lies below 99.5 %, down to about 98 %; it spans about 57–200 W and 120–720 mm/s, and its fastest
+    safe setting is near 166 W and 719 mm/s."""
     raw, phys = (pm.corridor_truth_check(w8.corridor(k)) for k in ("trees_raw", "trees_physics_monotone"))
     assert phys["n_safe"] > raw["n_safe"] and phys["coverage"] > raw["coverage"]
-    assert phys["precision"] < 1.0 and 99.0 < phys["min_true_pct"] < 99.5
-    p, v, _ = w8.corridor().best_build_rate()
-    assert abs(p - 185) < 5 and abs(v - 800) < 10
+    assert 0.85 < phys["precision"] < 0.95 and 97.8 < phys["min_true_pct"] < 98.3
+    c = w8.corridor()
+    i, j = np.nonzero(c.safe)
+    assert abs(c.power_W[i].min() - 57) < 3 and abs(c.power_W[i].max() - 200) < 3
+    assert abs(c.speed_mm_s[j].min() - 123) < 5 and abs(c.speed_mm_s[j].max() - 719) < 5
+    p, v, _ = c.best_build_rate()
+    assert abs(p - 166) < 2 and abs(v - 719) < 2

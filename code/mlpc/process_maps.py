@@ -3,17 +3,19 @@
 What is here, and where it comes from:
 
 - **Features** (:func:`process_features`): the raw machine settings ``(P, v)`` or physical variables, the
-  volumetric energy density ``E_v = P/(v·h·t)`` (lack of fusion below a material limit; Gong et al. 2014,
-  Addit. Manuf. 1–4, 87) and the normalised enthalpy ``ΔH/h_s`` (keyhole above ≈ 30; Hann, Iammi & Folkes
-  2011, J. Phys. D 44, 445401; King et al. 2014, J. Mater. Process. Technol. 214, 2915), in log10. In these
-  variables the keyhole and lack-of-fusion boundaries are straight lines (balling, ``L/W > π`` after
-  Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624, stays curved).
+  volumetric energy density ``E_v = P/(v·h·t)`` (a common lack-of-fusion proxy; Gong et al. 2014, Addit. Manuf.
+  1–4, 87) and the normalised enthalpy ``ΔH/h_s`` (keyhole above ≈ 30; Hann, Iammi & Folkes 2011, J. Phys. D
+  44, 445401; King et al. 2014, J. Mater. Process. Technol. 214, 2915), in log10. In these variables the keyhole
+  boundary is a straight line; week 8's generator (:data:`LACK_OF_FUSION`) decides lack of fusion by melt-pool
+  overlap (Tang, Pistorius & Beuth 2017, Addit. Manuf. 14, 39), which is not a line of constant ``E_v``, and
+  balling (``L/W > π`` after Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624) stays curved too.
 - **Density models** (:data:`DENSITY_MODELS`, :func:`fit_density_model`): a quadratic response surface in
   ``(P, v)`` (the classic design-of-experiments model, Box & Wilson 1951, J. R. Stat. Soc. B 13, 1);
   gradient-boosted trees (Friedman 2001, Ann. Stat. 29, 1189; histogram variant after Ke et al. 2017,
   LightGBM, NeurIPS) on ``(P, v)`` or on the physical variables; and the physics-constrained model: trees on
   ``(log E_v, log ΔH/h_s)`` with monotone constraints (density rises with ``E_v`` as lack-of-fusion pores
-  close, falls with ``ΔH/h_s`` as keyhole pores and balling appear) and the bound ``ρ_rel ≤ 100 %``.
+  close, falls with ``ΔH/h_s`` as keyhole pores and balling appear) and the bound ``ρ_rel ≤ 100 %``. These
+  directions are an approximation: the overlap generator breaks them near the low-power edge of the window.
 - **Regime classifier** (:func:`fit_regime_classifier`): multinomial logistic regression on raw or physical
   features, a linear-boundary process map in the spirit of the SVM process maps of Aoyagi et al. 2019
   (Addit. Manuf. 27, 353).
@@ -69,6 +71,11 @@ MONOTONE_DIRECTIONS: tuple[int, int] = (1, -1)
 #: Hyper-parameters of the boosted trees (small data: shallow leaves, a fixed number of rounds).
 TREE_PARAMS: dict[str, Any] = {"max_iter": 100, "learning_rate": 0.15, "max_leaf_nodes": 15,
                                "min_samples_leaf": 3, "early_stopping": False}
+
+LACK_OF_FUSION = "overlap"
+"""The lack-of-fusion criterion of week 8's generator (:data:`mlpc.datasets.process.LACK_OF_FUSION_CRITERIA`):
+melt-pool overlap ``(h/W)² + (t/D)² > 1`` (Tang, Pistorius & Beuth 2017), under which the densest setting lies
+inside the P–v map. The physics-informed features ``(E_v, ΔH/h_s)`` are then NOT the generator's law."""
 
 QUALITY_THRESHOLD_PCT = 99.5
 """'Good' parts: relative density ≥ 99.5 % (the quality label of :func:`mlpc.datasets.process.quality_label`)."""
@@ -289,17 +296,19 @@ class EqualDensityPair:
 
 def equal_density_pair(target_pct: float = 98.0, speed_mm_s: float = 800.0, material: str = "316L",
                        hatch_um: float = 100.0, layer_um: float = 30.0,
-                       power_range_W: tuple[float, float] = (50.0, 400.0)) -> EqualDensityPair:
+                       power_range_W: tuple[float, float] = (50.0, 400.0),
+                       lack_of_fusion: str = LACK_OF_FUSION) -> EqualDensityPair:
     """The low-power and the high-power solution of ``ρ_rel(P, v) = target`` at fixed ``v`` (forward model of
-    :func:`mlpc.datasets.process.relative_density_model`): the inverse is multi-valued.
+    :func:`mlpc.datasets.process.relative_density_model` with ``lack_of_fusion``): the inverse is multi-valued.
 
     Raises ``ValueError`` if the target is not reached on both sides of the density peak in ``power_range_W``.
     """
     def f(p: float) -> float:
-        return float(pr.relative_density_model(p, speed_mm_s, hatch_um, layer_um, material)) - target_pct
+        return float(pr.relative_density_model(p, speed_mm_s, hatch_um, layer_um, material, lof)) - target_pct
 
+    lof = lack_of_fusion
     grid = np.linspace(*power_range_W, 701)
-    dens = pr.relative_density_model(grid, speed_mm_s, hatch_um, layer_um, material)
+    dens = pr.relative_density_model(grid, speed_mm_s, hatch_um, layer_um, material, lof)
     k = int(np.argmax(dens))
     if not (dens[:k + 1].min() < target_pct < dens[k] and dens[k:].min() < target_pct):
         raise ValueError(f"target_pct={target_pct} is not crossed twice at v={speed_mm_s} mm/s in "
@@ -312,11 +321,12 @@ def equal_density_pair(target_pct: float = 98.0, speed_mm_s: float = 800.0, mate
     pa = np.array(powers)
     return EqualDensityPair(
         target_pct=float(target_pct), speed_mm_s=float(speed_mm_s), power_W=powers,
-        regime=tuple(str(r) for r in pr.classify_regime(pa, speed_mm_s, hatch_um, layer_um, material)),
+        regime=tuple(str(r) for r in pr.classify_regime(pa, speed_mm_s, hatch_um, layer_um, material, lof)),
         normalized_enthalpy=tuple(float(x) for x in pr.normalized_enthalpy(pa, speed_mm_s, material)),
         energy_density_J_mm3=tuple(float(x) for x in pr.volumetric_energy_density(pa, speed_mm_s, hatch_um,
                                                                                     layer_um)),
-        melt_pool_depth_um=tuple(float(x) for x in pr.melt_pool_size(pa, speed_mm_s, material).depth_um),
+        melt_pool_depth_um=tuple(float(x) for x in pr.melt_pool_size(
+            pa, speed_mm_s, material, slow_scan_bound=lof == "overlap").depth_um),
         power_at_peak_W=float(grid[k]), peak_density_pct=float(dens[k]),
     )
 
@@ -485,17 +495,17 @@ def robust_corridor(model: ProcessModel, experiments: pd.DataFrame | None = None
 
 
 def corridor_truth_check(corridor: Corridor, material: str = "316L", hatch_um: float = 100.0,
-                         layer_um: float = 30.0) -> dict[str, float]:
+                         layer_um: float = 30.0, lack_of_fusion: str = LACK_OF_FUSION) -> dict[str, float]:
     """Compare a corridor with the generator's noise-free density: ``precision`` (share of corridor points that
     are truly ≥ threshold), ``coverage`` (share of truly robust-safe points inside the corridor), ``n_safe``."""
     pp, vv = np.meshgrid(corridor.power_W, corridor.speed_mm_s, indexing="ij")
     t = corridor.tolerance
-    true_worst = pr.relative_density_model(pp, vv, hatch_um, layer_um, material)
+    true_worst = pr.relative_density_model(pp, vv, hatch_um, layer_um, material, lack_of_fusion)
     true_here = true_worst.copy()
     for a in (-t, 0.0, t):
         for b in (-t, 0.0, t):
             true_worst = np.minimum(true_worst, pr.relative_density_model(pp * (1 + a), vv * (1 + b), hatch_um,
-                                                                          layer_um, material))
+                                                                          layer_um, material, lack_of_fusion))
     truly_safe = true_worst >= corridor.threshold_pct
     n = int(corridor.safe.sum())
     return {"n_safe": n,
@@ -505,7 +515,7 @@ def corridor_truth_check(corridor: Corridor, material: str = "316L", hatch_um: f
 
 
 __all__ = [
-    "FEATURE_KINDS", "DENSITY_MODELS", "MONOTONE_DIRECTIONS", "TREE_PARAMS", "QUALITY_THRESHOLD_PCT",
+    "FEATURE_KINDS", "DENSITY_MODELS", "MONOTONE_DIRECTIONS", "TREE_PARAMS", "LACK_OF_FUSION", "QUALITY_THRESHOLD_PCT",
     "process_features", "ProcessModel", "fit_density_model", "fit_regime_classifier", "rmse",
     "cross_validated_scores", "cross_validated_regime_accuracy", "in_box", "extrapolation_scores",
     "EqualDensityPair", "equal_density_pair", "parameter_grid", "build_rate_mm3_s", "InverseSolutions",
