@@ -22,9 +22,10 @@ What this module makes, and the physics behind it:
   Manuf. Technol. 76, 869; Prashanth et al. 2017, Mater. Res. Lett. 5, 386, on the limits of ``E_v``), or
   ``"overlap"``, the geometric criterion of Tang, Pistorius & Beuth (2017, Addit. Manuf. 14, 39): melt pools
   of width ``W`` and depth ``D`` (slow-scan bounded) leave unmelted powder when ``(h/W)² + (t/D)² > 1`` for
-  hatch ``h`` and layer ``t``. With ``E_v`` the window is a wedge through the origin and the densest setting
-  is the slowest, weakest corner of a map; with the overlap criterion the window closes at low power, where
-  the melt pool cannot span hatch and layer at any speed; balling (Plateau–Rayleigh instability of the
+  hatch ``h`` and layer ``t``. Week 8 (process windows) uses ``"overlap"``; the other weeks use the default,
+  on which their demonstrations were built. With ``E_v`` the window is a wedge through the origin and the
+  densest setting is the slowest, weakest corner of a map; with the overlap criterion the window closes at
+  low power, where the melt pool cannot span hatch and layer at any speed; balling (Plateau–Rayleigh instability of the
   track when ``L/W > π``, Yadroitsev et al. 2010, J. Mater. Process. Technol. 210, 1624; Gunenthiram et al.
   2017, J. Laser Appl. 29, 022303).
   The map of the four regimes over power × speed has the shape of the printability maps of Johnson et al. 2019
