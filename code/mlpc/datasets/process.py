@@ -198,7 +198,11 @@ def fusion_overlap(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
     cannot be made up by a slow scan (the melt pool is bounded by the stationary radius, ``slow_scan_bound``).
     The lack-of-fusion criterion of :func:`classify_regime` and :func:`porosity_model` with
     ``lack_of_fusion="overlap"``."""
-    size = melt_pool_size(power_W, speed_mm_s, material, slow_scan_bound=True)
+    return _overlap(melt_pool_size(power_W, speed_mm_s, material, slow_scan_bound=True), hatch_um, layer_um)
+
+
+def _overlap(size: MeltPoolSize, hatch_um, layer_um) -> np.ndarray:
+    """``(h/W)² + (t/D)²`` of a (slow-scan-bounded) melt pool."""
     h = _positive("hatch_um", hatch_um, 1000.0)
     t = _positive("layer_um", layer_um, 1000.0)
     return (h / size.width_um) ** 2 + (t / size.depth_um) ** 2
@@ -216,12 +220,18 @@ def _lof_criterion(lack_of_fusion: str) -> bool:
     return lack_of_fusion == "overlap"
 
 
-def _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat: LPBFMaterial, overlap: bool) -> np.ndarray:
-    """How far a point lies on the lack-of-fusion side, 0 on the boundary: ``1 − E_v/limit`` or
-    ``(h/W)² + (t/D)² − 1``."""
+def _boundary_terms(power_W, speed_mm_s, hatch_um, layer_um, mat: LPBFMaterial,
+                    lack_of_fusion: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two boundary distances that :func:`classify_regime` and :func:`porosity_model` share, from one melt
+    pool: how far a point lies on the lack-of-fusion side (0 on the boundary: ``1 − E_v/limit`` or
+    ``(h/W)² + (t/D)² − 1``) and the melt pool's ``L/W`` (balling above π)."""
+    overlap = _lof_criterion(lack_of_fusion)
+    size = melt_pool_size(power_W, speed_mm_s, mat, slow_scan_bound=overlap)
     if overlap:
-        return fusion_overlap(power_W, speed_mm_s, hatch_um, layer_um, mat) - 1.0
-    return 1.0 - volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
+        excess = _overlap(size, hatch_um, layer_um) - 1.0
+    else:
+        excess = 1.0 - volumetric_energy_density(power_W, speed_mm_s, hatch_um, layer_um) / mat.lof_energy_density_J_mm3
+    return excess, size.length_um / size.width_um
 
 
 def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
@@ -234,11 +244,9 @@ def classify_regime(power_W, speed_mm_s, hatch_um=100.0, layer_um=30.0,
     2010; with the slow-scan-bounded melt pool under ``"overlap"``). Returns strings.
     """
     mat = get_material(material)
-    overlap = _lof_criterion(lack_of_fusion)
     dh = normalized_enthalpy(power_W, speed_mm_s, mat)
-    lof = _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat, overlap)
-    size = melt_pool_size(power_W, speed_mm_s, mat, slow_scan_bound=overlap)
-    dh, lof, ratio = np.broadcast_arrays(dh, lof, size.length_um / size.width_um)
+    lof, ratio = _boundary_terms(power_W, speed_mm_s, hatch_um, layer_um, mat, lack_of_fusion)
+    dh, lof, ratio = np.broadcast_arrays(dh, lof, ratio)
     out = np.full(dh.shape, "conduction", dtype=object)
     out[ratio > np.pi] = "balling"
     out[lof > 0] = "lack_of_fusion"
@@ -272,10 +280,8 @@ def _lof_and_balling(power_W, speed_mm_s, hatch_um, layer_um, mat: LPBFMaterial,
                      lack_of_fusion: str) -> tuple[np.ndarray, np.ndarray]:
     """Lack-of-fusion and balling porosity terms (%), uncapped: 1 % on the lack-of-fusion boundary growing e-fold
     per :data:`LOF_EFOLD`, 0.5 % at ``L/W = π`` growing e-fold per 15 % of ``L/W``."""
-    overlap = _lof_criterion(lack_of_fusion)
-    x = _lof_excess(power_W, speed_mm_s, hatch_um, layer_um, mat, overlap)
-    size = melt_pool_size(power_W, speed_mm_s, mat, slow_scan_bound=overlap)
-    z = size.length_um / size.width_um / np.pi
+    x, ratio = _boundary_terms(power_W, speed_mm_s, hatch_um, layer_um, mat, lack_of_fusion)
+    z = ratio / np.pi
     return np.exp(np.minimum(x / LOF_EFOLD[lack_of_fusion], 50.0)), 0.5 * np.exp((z - 1) / 0.15)
 
 
